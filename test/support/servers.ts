@@ -1,0 +1,227 @@
+/**
+ * Throwaway MariaDB and Redis servers for tests that need a topology or a server they can kill:
+ * each runs from the machine's own binaries on a free 127.0.0.1 port in a temporary folder, and
+ * `stop()` removes it. The data folder survives `kill()`/`start()`, so a test can crash a server
+ * and bring the same data back.
+ */
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, cp, mkdir } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+// Servers still running when the test process exits (a failed hook, mocha's --exit) are killed with it.
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const proc of live) proc.kill("SIGKILL");
+});
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, proc?: ChildProcess) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc && proc.exitCode !== null) throw new Error(`${what} exited with code ${proc.exitCode} while starting`);
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not become ready within ${timeoutMs} ms`);
+}
+
+function binary(name: string): string {
+  return name === "mariadbd" ? "/usr/sbin/mariadbd" : name;
+}
+
+/** A throwaway server process with its own folder. */
+abstract class ThrowawayServer {
+  protected proc: ChildProcess | undefined;
+  constructor(
+    readonly port: number,
+    readonly dir: string,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+  get running(): boolean {
+    return this.proc !== undefined && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  protected abstract command(): { bin: string; args: string[] };
+  protected abstract ready(): Promise<boolean>;
+  abstract readonly label: string;
+
+  /** Start (or start again after kill/stopProcess) on the same port and data. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    const { bin, args } = this.command();
+    const proc = spawn(binary(bin), args, { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    proc.stderr?.on("data", (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    this.proc = proc;
+    live.add(proc);
+    proc.once("exit", () => live.delete(proc));
+    try {
+      await waitUntil(`${this.label} on port ${this.port}`, () => this.ready(), 30_000, proc);
+    } catch (err) {
+      proc.kill("SIGKILL");
+      throw new Error(`${(err as Error).message}\n${stderr}`);
+    }
+  }
+
+  /** Kill the process abruptly (SIGKILL by default): a crash, data kept. */
+  async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const proc = this.proc;
+    if (!proc || !this.running) return;
+    const exited = new Promise((r) => proc.once("exit", r));
+    proc.kill(signal);
+    await exited;
+  }
+
+  /** Stop the process cleanly (SIGTERM), data kept. */
+  async stopProcess(): Promise<void> {
+    await this.kill("SIGTERM");
+  }
+
+  async restart(): Promise<void> {
+    await this.stopProcess();
+    await this.start();
+  }
+
+  /** Stop the process and remove its folder. */
+  async stop(): Promise<void> {
+    await this.kill("SIGKILL");
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+let templateDir: Promise<string> | undefined;
+
+/** One initialised MariaDB data folder per test process, copied for each server (install takes ~2 s). */
+function mariadbTemplate(): Promise<string> {
+  templateDir ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), "scale-mariadb-template-"));
+    await run("mariadb-install-db", [
+      "--no-defaults",
+      `--datadir=${join(dir, "data")}`,
+      "--user=root",
+      "--auth-root-authentication-method=normal",
+      "--skip-test-db",
+    ]);
+    process.once("exit", () => {
+      void rm(dir, { recursive: true, force: true });
+    });
+    return dir;
+  })();
+  return templateDir;
+}
+
+export interface MariaDbOptions {
+  /** Replication server id (needed for a primary/replica pair). @default 1 */
+  serverId?: number;
+  /** Write a binary log (a replication primary needs one). @default true */
+  binlog?: boolean;
+  /** More mariadbd flags, e.g. ["--read-only"]. */
+  extraArgs?: string[];
+}
+
+export class MariaDbServer extends ThrowawayServer {
+  readonly label = "mariadbd";
+  constructor(
+    port: number,
+    dir: string,
+    private readonly options: MariaDbOptions,
+  ) {
+    super(port, dir);
+  }
+
+  /** root with no password over TCP; append a database name: `${url}/mydb`. */
+  get url(): string {
+    return `mysql://root@127.0.0.1:${this.port}`;
+  }
+
+  protected command() {
+    const o = this.options;
+    const args = [
+      "--no-defaults",
+      `--datadir=${join(this.dir, "data")}`,
+      `--socket=${join(this.dir, "mysqld.sock")}`,
+      `--pid-file=${join(this.dir, "mysqld.pid")}`,
+      `--port=${this.port}`,
+      "--bind-address=127.0.0.1",
+      "--user=root",
+      "--skip-name-resolve",
+      "--innodb-buffer-pool-size=32M",
+      "--innodb-log-file-size=16M",
+      "--max-connections=500",
+      `--server-id=${o.serverId ?? 1}`,
+      ...(o.binlog === false ? [] : ["--log-bin=mysql-bin", "--binlog-format=ROW"]),
+      ...(o.extraArgs ?? []),
+    ];
+    return { bin: "mariadbd", args };
+  }
+
+  protected async ready(): Promise<boolean> {
+    await run("mariadb-admin", ["--no-defaults", "-h127.0.0.1", `-P${this.port}`, "-uroot", "ping"], { timeout: 2000 });
+    return true;
+  }
+
+  /** Run SQL through the mariadb client (for setup in tests; the code under test uses its own driver). */
+  async sql(statement: string, database?: string): Promise<string> {
+    const args = ["--no-defaults", "-h127.0.0.1", `-P${this.port}`, "-uroot", "-N", "-B", "-e", statement];
+    if (database) args.push(database);
+    const { stdout } = await run("mariadb", args);
+    return stdout;
+  }
+}
+
+/** Start a throwaway MariaDB server. Call `stop()` in an `after` hook. */
+export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaDbServer> {
+  const template = await mariadbTemplate();
+  const dir = await mkdtemp(join(tmpdir(), "scale-mariadb-"));
+  await cp(join(template, "data"), join(dir, "data"), { recursive: true });
+  const server = new MariaDbServer(await freePort(), dir, options);
+  await server.start();
+  return server;
+}
+
+export class RedisServer extends ThrowawayServer {
+  readonly label = "redis-server";
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+  protected command() {
+    return {
+      bin: "redis-server",
+      args: ["--bind", "127.0.0.1", "--port", String(this.port), "--dir", this.dir, "--save", "", "--appendonly", "no"],
+    };
+  }
+  protected async ready(): Promise<boolean> {
+    const { stdout } = await run("redis-cli", ["-h", "127.0.0.1", "-p", String(this.port), "ping"], { timeout: 2000 });
+    return stdout.trim() === "PONG";
+  }
+}
+
+/** Start a throwaway Redis server (no persistence). Call `stop()` in an `after` hook. */
+export async function startRedis(): Promise<RedisServer> {
+  const dir = await mkdtemp(join(tmpdir(), "scale-redis-"));
+  await mkdir(dir, { recursive: true });
+  const server = new RedisServer(await freePort(), dir);
+  await server.start();
+  return server;
+}
