@@ -1,6 +1,12 @@
 import { Command } from "@oclif/core";
 import { ExitCode } from "./exit-codes.ts";
 
+interface OclifError extends Error {
+  code?: string;
+  oclif?: { exit?: number };
+  suggestions?: string[];
+}
+
 /**
  * The project's base command: every error leaves through one of the documented exit codes
  * with a message that says what was wrong and what to do.
@@ -21,5 +27,25 @@ export abstract class BaseCommand extends Command {
   /** The operation failed (a check, a step, a remote call): exit 1. */
   protected failed(message: string, suggestions?: string[]): never {
     this.error(message, { exit: ExitCode.Failed, code: "FAILED", suggestions });
+  }
+
+  // oclif's own catch, under --json, sets the exit code from `err.exitCode` (which CLIError lacks),
+  // so every --json error would exit 1: take the documented code from `err.oclif.exit` first.
+  override async catch(err: OclifError & { exitCode?: number }): Promise<unknown> {
+    if (this.jsonEnabled() && err.oclif?.exit !== undefined) process.exitCode = err.oclif.exit;
+    return super.catch(err);
+  }
+
+  // The default JSON error drops the message (Error's fields are not enumerable): spell it out.
+  protected override toErrorJson(err: unknown): unknown {
+    const e = err as OclifError;
+    return {
+      error: {
+        message: e.message,
+        code: e.code,
+        exit: e.oclif?.exit ?? ExitCode.Failed,
+        ...(e.suggestions?.length ? { suggestions: e.suggestions } : {}),
+      },
+    };
   }
 }
