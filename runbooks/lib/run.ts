@@ -1,0 +1,261 @@
+/**
+ * Runs a runbook: checks its parameters, then each step's act and verify under the step's timeout,
+ * following its on-failure rule, and records every step (inputs, calls, outputs, timing) in the audit log.
+ */
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { AuditSink } from "../../cli/lib/audit.ts";
+import { lazyAwsClients, type AwsClients, type RecordedCall, type StepContext } from "./context.ts";
+import type { Params, Runbook, Step } from "./types.ts";
+
+export interface RunOptions {
+  params: Params;
+  dryRun: boolean;
+  region: string;
+  audit?: AuditSink;
+  log?: (line: string) => void;
+  /** How often waitFor polls. @default 5000 */
+  pollIntervalMs?: number;
+  /** Cap on each step's timeout (tests use it to see a timeout without waiting minutes). */
+  maxStepTimeoutMs?: number;
+  /** Extra audit fields, e.g. the stage transition that called this runbook. */
+  context?: Record<string, unknown>;
+}
+
+export type StepStatus = "succeeded" | "failed" | "skipped" | "planned";
+
+export interface StepReport {
+  id: string;
+  title: string;
+  status: StepStatus;
+  onFailure: Step["onFailure"];
+  verifies: string;
+  durationMs: number;
+  calls: RecordedCall[];
+  effects: string[];
+  outputs: Record<string, unknown>;
+  error?: string;
+}
+
+export interface RunReport {
+  runbook: string;
+  runId: string;
+  dryRun: boolean;
+  result: "succeeded" | "failed" | "planned";
+  failedStep?: string;
+  steps: StepReport[];
+}
+
+/** A bad --param: the command turns it into exit 2. */
+export class ParamError extends Error {
+  override name = "ParamError";
+}
+
+/** Check the given parameters against the runbook's specs and fill in defaults. */
+export function resolveParams(runbook: Runbook, given: Record<string, string>): Params {
+  const known = new Set(runbook.params.map((p) => p.name));
+  for (const name of Object.keys(given)) {
+    if (!known.has(name))
+      throw new ParamError(
+        `runbook ${runbook.id} has no parameter "${name}"; it takes: ${[...known].join(", ") || "none"}`,
+      );
+  }
+  const out: Record<string, string> = {};
+  for (const spec of runbook.params) {
+    const value = given[spec.name] ?? spec.default;
+    if (value === undefined) {
+      if (spec.required) throw new ParamError(`runbook ${runbook.id} needs --param ${spec.name}=... (${spec.description})`);
+      continue;
+    }
+    if (spec.pattern && !spec.pattern.test(value))
+      throw new ParamError(`--param ${spec.name}: "${spec.secret ? "[secret]" : value}" does not match ${spec.pattern} (${spec.description})`);
+    out[spec.name] = value;
+  }
+  return Object.freeze(out);
+}
+
+/** Parse ["k=v", ...] from --param flags. */
+export function parseParamFlags(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new ParamError(`--param "${pair}" is not key=value; write it as --param name=value`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+function secretValues(runbook: Runbook, params: Params): string[] {
+  return runbook.params.filter((p) => p.secret && params[p.name]).map((p) => params[p.name] as string);
+}
+
+function maskParams(runbook: Runbook, params: Params): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) out[k] = runbook.params.find((p) => p.name === k)?.secret ? "[secret]" : v;
+  return out;
+}
+
+export async function runRunbook(runbook: Runbook, opts: RunOptions): Promise<RunReport> {
+  const runId = randomUUID();
+  const log = opts.log ?? (() => {});
+  const pollMs = opts.pollIntervalMs ?? 5000;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const outputs: Record<string, Record<string, unknown>> = {};
+  const secrets = secretValues(runbook, opts.params);
+  const scrub = (s: string) => secrets.reduce((acc, v) => acc.split(v).join("[secret]"), s);
+  const steps: StepReport[] = [];
+  let failedStep: string | undefined;
+  let aborted = false;
+
+  opts.audit?.record({
+    kind: "runbook.start",
+    runId,
+    runbook: runbook.id,
+    dryRun: opts.dryRun,
+    params: maskParams(runbook, opts.params),
+    ...opts.context,
+  });
+
+  try {
+    for (const step of runbook.steps) {
+      if (aborted) {
+        steps.push(report(step, "skipped", 0, [], [], {}));
+        continue;
+      }
+      const calls: RecordedCall[] = [];
+      const effects: string[] = [];
+      const started = Date.now();
+      log(`${opts.dryRun ? "[dry-run] " : ""}${step.id}: ${step.title}`);
+      const controller = new AbortController();
+      const timeoutMs = Math.min(step.timeoutSeconds * 1000, opts.maxStepTimeoutMs ?? Infinity);
+      const ctx = makeContext(opts, controller.signal, calls, effects, outputs, pollMs, log, cleanups);
+      let status: StepStatus;
+      let stepOutputs: Record<string, unknown> = {};
+      let error: string | undefined;
+      try {
+        stepOutputs = await withTimeout(
+          async () => {
+            const acted = (await step.act(ctx)) ?? {};
+            if (opts.dryRun) return acted;
+            const verified = (await step.verify(ctx, acted)) ?? {};
+            return { ...acted, ...verified };
+          },
+          timeoutMs,
+          controller,
+          step,
+        );
+        status = opts.dryRun ? "planned" : "succeeded";
+      } catch (err) {
+        status = "failed";
+        error = scrub((err as Error).message ?? String(err));
+        if (step.onFailure === "abort") aborted = true;
+        failedStep ??= step.id;
+        log(`  failed: ${error}${step.onFailure === "abort" ? " (aborting)" : " (continuing)"}`);
+      }
+      outputs[step.id] = stepOutputs;
+      const r = report(step, status, Date.now() - started, calls, effects, stepOutputs, error);
+      steps.push(r);
+      opts.audit?.record({
+        kind: "runbook.step",
+        runId,
+        runbook: runbook.id,
+        step: step.id,
+        dryRun: opts.dryRun,
+        inputs: maskParams(runbook, opts.params),
+        calls: JSON.parse(scrub(JSON.stringify(calls))),
+        effects: effects.map(scrub),
+        outputs: JSON.parse(scrub(JSON.stringify(stepOutputs))),
+        status,
+        startedAt: new Date(started).toISOString(),
+        durationMs: r.durationMs,
+        ...(error ? { error } : {}),
+      });
+    }
+  } finally {
+    for (const close of cleanups.reverse()) await close().catch(() => {});
+  }
+
+  const result = failedStep ? "failed" : opts.dryRun ? "planned" : "succeeded";
+  opts.audit?.record({ kind: "runbook.end", runId, runbook: runbook.id, dryRun: opts.dryRun, result, failedStep });
+  return { runbook: runbook.id, runId, dryRun: opts.dryRun, result, ...(failedStep ? { failedStep } : {}), steps };
+}
+
+function report(
+  step: Step,
+  status: StepStatus,
+  durationMs: number,
+  calls: RecordedCall[],
+  effects: string[],
+  outputs: Record<string, unknown>,
+  error?: string,
+): StepReport {
+  return {
+    id: step.id,
+    title: step.title,
+    status,
+    onFailure: step.onFailure,
+    verifies: step.verifies,
+    durationMs,
+    calls,
+    effects,
+    outputs,
+    ...(error ? { error } : {}),
+  };
+}
+
+async function withTimeout<T>(work: () => Promise<T>, ms: number, controller: AbortController, step: Step): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new Error(`step ${step.id} timed out after ${Math.round(ms / 1000)} s`);
+      controller.abort(err);
+      reject(err);
+    }, ms);
+  });
+  try {
+    return await Promise.race([work(), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function makeContext(
+  opts: RunOptions,
+  signal: AbortSignal,
+  calls: RecordedCall[],
+  effects: string[],
+  outputs: Record<string, Record<string, unknown>>,
+  pollMs: number,
+  log: (line: string) => void,
+  cleanups: (() => Promise<unknown>)[],
+): StepContext {
+  const aws: AwsClients = lazyAwsClients(opts.region, calls, opts.dryRun);
+  return {
+    params: opts.params,
+    dryRun: opts.dryRun,
+    outputs,
+    aws,
+    signal,
+    async effect(description, action) {
+      effects.push(description);
+      if (opts.dryRun) {
+        log(`  would: ${description}`);
+        return undefined;
+      }
+      return action();
+    },
+    async waitFor(what, probe) {
+      for (;;) {
+        if (signal.aborted) throw new Error(`gave up waiting for ${what}: ${(signal.reason as Error)?.message}`);
+        const value = await probe();
+        if (value !== undefined && value !== false) return value;
+        log(`  waiting for ${what}`);
+        await sleep(pollMs, undefined, { signal }).catch(() => {});
+      }
+    },
+    log: (line) => log(`  ${line}`),
+    onCleanup(close) {
+      cleanups.push(close);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * A runbook is data: what it is for, which alarms it answers, its parameters and its steps.
+ * Each step acts and then verifies (AWS SSM Automation's create-snapshot / verify-snapshot pairs),
+ * with a timeout and a rule for what happens when it fails.
+ */
+import type { StepContext } from "./context.ts";
+
+export interface ParamSpec {
+  name: string;
+  description: string;
+  required?: boolean;
+  default?: string;
+  /** The value must match, e.g. /^\d+$/. */
+  pattern?: RegExp;
+  /** Masked in the audit log and in output. */
+  secret?: boolean;
+}
+
+export type Params = Readonly<Record<string, string>>;
+
+export interface Step {
+  id: string;
+  title: string;
+  timeoutSeconds: number;
+  /** abort: stop the run here; continue: record the failure and go on. */
+  onFailure: "abort" | "continue";
+  /** What `verify` checks, shown by --dry-run and `runbook show`. */
+  verifies: string;
+  /** Change something (or gather facts). Calls that change state go through ctx.aws or ctx.effect so --dry-run can skip them. */
+  act(ctx: StepContext): Promise<Record<string, unknown> | void>;
+  /** Check the act worked; throw to fail the step. May return facts to record. */
+  verify(ctx: StepContext, acted: Record<string, unknown>): Promise<Record<string, unknown> | void>;
+}
+
+export interface Runbook {
+  id: string;
+  title: string;
+  /** The symptom or alarm that sends on-call here. */
+  whenToUse: string;
+  /** Alarm ids from stacks/alarms.ts this runbook answers. */
+  answersAlarms: readonly string[];
+  params: readonly ParamSpec[];
+  /** Changes state: asks for confirmation (or --yes) unless it is a dry run. */
+  destructive: boolean;
+  steps: readonly Step[];
+}
+
+/** Thrown by a step's verify when the check fails; the message says what was seen. */
+export class VerifyFailed extends Error {
+  override name = "VerifyFailed";
+}
