@@ -5,6 +5,8 @@
  */
 import type { StepContext } from "./context.ts";
 
+export type { StepContext };
+
 export interface ParamSpec {
   name: string;
   description: string;
