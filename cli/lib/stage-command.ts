@@ -1,0 +1,69 @@
+/** What `scale stage up` and `scale stage down` share: flags, running the move, and turning its errors into exit codes. */
+import { Flags } from "@oclif/core";
+import { BaseCommand } from "./base-command.ts";
+import { loadConfig } from "./config.ts";
+import { confirm } from "./confirm.ts";
+import { PulumiCliMissing } from "./engine.ts";
+import { stageDeps } from "./stage-deps.ts";
+import { runTransition, TransitionError, type TransitionReport } from "./transition.ts";
+import { parseParamFlags, ParamError } from "../../runbooks/lib/run.ts";
+
+export const moveFlags = {
+  to: Flags.integer({ description: "target stage (default: the next one in this direction)" }),
+  yes: Flags.boolean({ char: "y", description: "do not ask for confirmation (needed without a terminal)" }),
+  stack: Flags.string({ description: "Pulumi stack [env: SCALE_STACK; default dev]" }),
+  config: Flags.string({ description: "Pulumi.<stack>.yaml for the offline safety check (default: the example config)" }),
+  param: Flags.string({ char: "p", description: "data-move parameter name=value (0 -> 1: source, target)", multiple: true, default: [] }),
+  "audit-log": Flags.string({ description: "audit log file (JSON lines) [env: SCALE_AUDIT_LOG; default .scale/audit.jsonl]" }),
+  region: Flags.string({ description: "AWS region [env: AWS_REGION; default us-east-1]" }),
+};
+
+export abstract class StageMoveCommand extends BaseCommand {
+  protected async move(
+    direction: "up" | "down",
+    flags: { to?: number; yes: boolean; stack?: string; config?: string; param: string[]; "audit-log"?: string; region?: string },
+  ): Promise<TransitionReport> {
+    const config = loadConfig();
+    let params: Record<string, string>;
+    try {
+      params = parseParamFlags(flags.param);
+    } catch (err) {
+      if (err instanceof ParamError) this.usageError(err.message);
+      throw err;
+    }
+    try {
+      const report = await runTransition(
+        {
+          stack: flags.stack ?? config.stack,
+          direction,
+          to: flags.to,
+          params,
+          configFile: flags.config,
+          auditPath: flags["audit-log"] ?? config.auditLog,
+          operator: config.operator,
+          region: flags.region ?? config.region,
+          log: (line) => this.logToStderr(line),
+          confirm: (question) => confirm(question, { yes: flags.yes }),
+        },
+        stageDeps(),
+      );
+      if (!this.jsonEnabled())
+        this.log(
+          report.result === "unchanged"
+            ? `stack ${report.stack} is already at stage ${report.to}; nothing to do`
+            : `stack ${report.stack} moved from stage ${report.from} to ${report.to} and answers at ${String(report.outputs.endpoint)}`,
+        );
+      return report;
+    } catch (err) {
+      if (err instanceof PulumiCliMissing) this.failed(err.message);
+      if (err instanceof TransitionError) {
+        const where = err.step ? `step ${err.step}: ` : "";
+        const message = `${where}${err.message}\nState: ${err.state}.`;
+        if (err.exit === 2) this.usageError(message);
+        if (err.exit === 3) this.refuse(message);
+        this.failed(message, ["`scale stage status` shows where the stack is; the audit log has every step"]);
+      }
+      throw err;
+    }
+  }
+}

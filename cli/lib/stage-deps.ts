@@ -1,0 +1,48 @@
+/**
+ * Where stage commands get their engine, planner and health check. Tests swap them with
+ * `useStageDeps` (the commands run in-process under @oclif/test); real runs load them lazily.
+ */
+import { pulumiEngine, type StackEngine } from "./engine.ts";
+import { stacksPlanner, type Planner } from "./planner.ts";
+
+export interface StageDeps {
+  engine(): Promise<StackEngine>;
+  planner(): Promise<Planner>;
+  /** GET url; the HTTP status, 0 when nothing answers. */
+  httpStatus(url: string): Promise<number>;
+  /** How long the health check keeps trying, and how often. */
+  healthTimeoutMs: number;
+  healthIntervalMs: number;
+}
+
+async function httpStatus(url: string): Promise<number> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000), redirect: "manual" });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 0;
+  }
+}
+
+const real: StageDeps = {
+  engine: pulumiEngine,
+  planner: stacksPlanner,
+  httpStatus,
+  healthTimeoutMs: 10 * 60_000,
+  healthIntervalMs: 5000,
+};
+
+let current: StageDeps = real;
+
+export function stageDeps(): StageDeps {
+  return current;
+}
+
+/** Replace some dependencies; returns a function that puts the real ones back. */
+export function useStageDeps(overrides: Partial<StageDeps>): () => void {
+  current = { ...real, ...overrides };
+  return () => {
+    current = real;
+  };
+}
