@@ -1,4 +1,4 @@
-import { Command } from "@oclif/core";
+import { Command, ux } from "@oclif/core";
 import { ExitCode } from "./exit-codes.ts";
 
 interface OclifError extends Error {
@@ -27,6 +27,11 @@ export abstract class BaseCommand extends Command {
   /** The operation failed (a check, a step, a remote call): exit 1. */
   protected failed(message: string, suggestions?: string[]): never {
     this.error(message, { exit: ExitCode.Failed, code: "FAILED", suggestions });
+  }
+
+  /** Progress for the operator: always stderr, also under --json (where oclif's logToStderr stays silent). */
+  protected progress(line: string): void {
+    ux.stderr(line);
   }
 
   // oclif's own catch, under --json, sets the exit code from `err.exitCode` (which CLIError lacks),

@@ -42,7 +42,7 @@ export abstract class StageMoveCommand extends BaseCommand {
           auditPath: flags["audit-log"] ?? config.auditLog,
           operator: config.operator,
           region: flags.region ?? config.region,
-          log: (line) => this.logToStderr(line),
+          log: (line) => this.progress(line),
           confirm: (question) => confirm(question, { yes: flags.yes }),
         },
         stageDeps(),

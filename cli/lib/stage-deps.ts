@@ -33,16 +33,19 @@ const real: StageDeps = {
   healthIntervalMs: 5000,
 };
 
-let current: StageDeps = real;
+// Kept on globalThis, not in a module variable: oclif may load the command files as a second
+// instance of this module, and a test's override must reach the instance the command sees.
+const KEY = Symbol.for("scale-to-millions.stageDeps");
+const slot = globalThis as { [KEY]?: StageDeps };
 
 export function stageDeps(): StageDeps {
-  return current;
+  return slot[KEY] ?? real;
 }
 
 /** Replace some dependencies; returns a function that puts the real ones back. */
 export function useStageDeps(overrides: Partial<StageDeps>): () => void {
-  current = { ...real, ...overrides };
+  slot[KEY] = { ...real, ...overrides };
   return () => {
-    current = real;
+    delete slot[KEY];
   };
 }

@@ -46,7 +46,7 @@ export default class RunbookRun extends BaseCommand {
       dryRun,
       region: flags.region ?? config.region,
       audit,
-      log: (line) => this.logToStderr(line),
+      log: (line) => this.progress(line),
     });
     if (!this.jsonEnabled()) this.printReport(report);
     if (report.result === "failed") {
