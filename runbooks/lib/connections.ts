@@ -12,8 +12,20 @@ export async function mysqlConnection(ctx: StepContext, url: string): Promise<Co
 
 export async function redisConnection(ctx: StepContext, url: string): Promise<Redis> {
   const { Redis } = await import("ioredis");
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5000 });
-  await redis.connect();
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+    connectTimeout: 5000,
+    retryStrategy: (attempt) => (attempt > 3 ? null : 200),
+  });
+  // Failures surface through the command that fails; without a listener ioredis prints every retry.
+  redis.on("error", () => {});
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw new Error(`cannot connect to Redis: ${(err as Error).message}`);
+  }
   ctx.onCleanup(() => redis.quit());
   return redis;
 }

@@ -11,9 +11,11 @@ import {
   DescribeDBInstancesCommand,
   RebootDBInstanceCommand,
   PromoteReadReplicaCommand,
+  ModifyDBInstanceCommand,
 } from "@aws-sdk/client-rds";
 import { dbSnapshot } from "../../runbooks/db-snapshot.ts";
 import { dbFailover } from "../../runbooks/db-failover.ts";
+import { dbResize } from "../../runbooks/db-resize.ts";
 import { runForTest } from "./helpers.ts";
 
 describe("database runbooks", () => {
@@ -120,6 +122,32 @@ describe("runbook db-failover", () => {
     rds.on(RebootDBInstanceCommand).resolves({});
     const { report } = await runForTest(dbFailover, { instance: "app-db" }, { maxStepTimeoutMs: 300 });
     expect(report.failedStep).to.equal("verify-endpoint");
+  });
+});
+
+describe("runbook db-resize", () => {
+  it("modifies class and storage immediately and waits until both show", async () => {
+    rds.on(ModifyDBInstanceCommand).resolves({});
+    rds
+      .on(DescribeDBInstancesCommand)
+      .resolvesOnce({ DBInstances: [{ DBInstanceStatus: "modifying", DBInstanceClass: "db.t3.medium", AllocatedStorage: 50 }] })
+      .resolvesOnce({ DBInstances: [{ DBInstanceStatus: "available", DBInstanceClass: "db.r6g.large", AllocatedStorage: 50 }] })
+      .resolves({ DBInstances: [{ DBInstanceStatus: "available", DBInstanceClass: "db.r6g.large", AllocatedStorage: 100 }] });
+    const { report } = await runForTest(dbResize, { instance: "app-db", "instance-class": "db.r6g.large", "storage-gb": "100" });
+    expect(report.result).to.equal("succeeded");
+    expect(rds.commandCalls(ModifyDBInstanceCommand)[0]?.args[0].input).to.deep.equal({
+      DBInstanceIdentifier: "app-db",
+      ApplyImmediately: true,
+      DBInstanceClass: "db.r6g.large",
+      AllocatedStorage: 100,
+    });
+    expect(rds.commandCalls(DescribeDBInstancesCommand)).to.have.length(3);
+  });
+
+  it("fails without a class or storage to change, calling nothing", async () => {
+    const { report } = await runForTest(dbResize, { instance: "app-db" });
+    expect(report.failedStep).to.equal("modify");
+    expect(rds.calls()).to.have.length(0);
   });
 });
 });
