@@ -11,6 +11,8 @@ const Env = z.object({
   AWS_REGION: z.string().min(1).optional(),
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
   USER: z.string().optional(),
+  DATABASE_URL: z.string().min(1).optional(),
+  DATA_DIR: z.string().min(1).optional(),
 });
 
 export interface CliConfig {
@@ -21,6 +23,9 @@ export interface CliConfig {
   /** Who is running the command, for the audit log. */
   operator: string;
   region: string;
+  /** The app's database, for `scale db migrate` (the same variable the app reads). */
+  databaseUrl?: string;
+  dataDir?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<CliConfig> {
@@ -38,5 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<CliCo
     stack: e.SCALE_STACK ?? "dev",
     operator,
     region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? "us-east-1",
+    ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
+    ...(e.DATA_DIR ? { dataDir: e.DATA_DIR } : {}),
   });
 }

@@ -1,0 +1,47 @@
+import { expect } from "chai";
+import { createConnection } from "mysql2/promise";
+import { json, scale } from "../run-scale.ts";
+import { repoFileExists } from "../../support/optional-module.ts";
+
+// The shared MariaDB on 3306, in a database of this test's own.
+const DB = "scale_cli_migrate_test";
+const ROOT = "mysql://root@127.0.0.1:3306";
+
+describe("scale db migrate", () => {
+  before(async function () {
+    if (!repoFileExists("app/db/migrate.ts")) this.skip();
+    const conn = await createConnection({ uri: ROOT });
+    await conn.query(`DROP DATABASE IF EXISTS ${DB}`);
+    await conn.query(`CREATE DATABASE ${DB} CHARACTER SET utf8mb4`);
+    await conn.end();
+  });
+  after(async () => {
+    const conn = await createConnection({ uri: ROOT });
+    await conn.query(`DROP DATABASE IF EXISTS ${DB}`);
+    await conn.end();
+  });
+
+  it("applies the app's migrations once, then reports the database up to date", async () => {
+    const first = await scale(["db", "migrate", "--database-url", `${ROOT}/${DB}`, "--json"]);
+    expect(first.exit, first.stdout).to.equal(0);
+    expect(json<{ applied: string[] }>(first).applied).to.have.length.greaterThan(0);
+    const second = await scale(["db", "migrate", "--database-url", `${ROOT}/${DB}`]);
+    expect(second.stdout).to.match(/is up to date/);
+  });
+
+  it("fails with exit 1 and a redacted URL when the database does not answer", async () => {
+    const run = await scale(["db", "migrate", "--database-url", "mysql://app:hunter22@127.0.0.1:1/app"]);
+    expect(run.exit).to.equal(1);
+    expect(run.message).to.match(/migrating mysql:\/\/app:\[redacted\]@127\.0\.0\.1:1\/app failed/);
+    expect(run.message).not.to.include("hunter22");
+  });
+});
+
+describe("scale db migrate usage", () => {
+  it("exits 2 without a database, or with a URL that is not MySQL's", async () => {
+    expect((await scale(["db", "migrate"])).exit).to.equal(2);
+    const run = await scale(["db", "migrate", "--database-url", "postgres://u:secretpw@h/db"]);
+    expect(run.exit).to.equal(2);
+    expect(run.message).not.to.include("secretpw");
+  });
+});
