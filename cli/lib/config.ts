@@ -2,18 +2,21 @@
  * The CLI's environment, parsed once. Nothing else in cli/ or runbooks/ reads process.env.
  */
 import { userInfo } from "node:os";
-import { z } from "zod";
 
-const Env = z.object({
-  SCALE_AUDIT_LOG: z.string().min(1).optional(),
-  SCALE_STACK: z.string().min(1).optional(),
-  SCALE_OPERATOR: z.string().min(1).optional(),
-  AWS_REGION: z.string().min(1).optional(),
-  AWS_DEFAULT_REGION: z.string().min(1).optional(),
-  USER: z.string().optional(),
-  DATABASE_URL: z.string().min(1).optional(),
-  DATA_DIR: z.string().min(1).optional(),
-});
+// zod loads only when a command reads its environment: every command file is loaded for --help.
+async function envSchema() {
+  const { z } = await import("zod");
+  return z.object({
+    SCALE_AUDIT_LOG: z.string().min(1).optional(),
+    SCALE_STACK: z.string().min(1).optional(),
+    SCALE_OPERATOR: z.string().min(1).optional(),
+    AWS_REGION: z.string().min(1).optional(),
+    AWS_DEFAULT_REGION: z.string().min(1).optional(),
+    USER: z.string().optional(),
+    DATABASE_URL: z.string().min(1).optional(),
+    DATA_DIR: z.string().min(1).optional(),
+  });
+}
 
 export interface CliConfig {
   /** Where the audit log goes unless --audit-log says otherwise. */
@@ -28,8 +31,8 @@ export interface CliConfig {
   dataDir?: string;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<CliConfig> {
-  const e = Env.parse(env);
+export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<Readonly<CliConfig>> {
+  const e = (await envSchema()).parse(env);
   let operator = e.SCALE_OPERATOR ?? e.USER;
   if (!operator) {
     try {

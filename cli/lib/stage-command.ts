@@ -5,8 +5,7 @@ import { loadConfig } from "./config.ts";
 import { confirm } from "./confirm.ts";
 import { PulumiCliMissing } from "./engine.ts";
 import { stageDeps } from "./stage-deps.ts";
-import { runTransition, TransitionError, type TransitionReport } from "./transition.ts";
-import { parseParamFlags, ParamError } from "../../runbooks/lib/run.ts";
+import type { TransitionReport } from "./transition.ts";
 
 export const moveFlags = {
   to: Flags.integer({ description: "target stage (default: the next one in this direction)" }),
@@ -23,7 +22,10 @@ export abstract class StageMoveCommand extends BaseCommand {
     direction: "up" | "down",
     flags: { to?: number; yes: boolean; stack?: string; config?: string; param: string[]; "audit-log"?: string; region?: string },
   ): Promise<TransitionReport> {
-    const config = loadConfig();
+    const config = await loadConfig();
+    // Loaded here, not at the top: oclif loads every command file to print --help.
+    const { runTransition, TransitionError } = await import("./transition.ts");
+    const { parseParamFlags, ParamError } = await import("../../runbooks/lib/run.ts");
     let params: Record<string, string>;
     try {
       params = parseParamFlags(flags.param);

@@ -20,7 +20,7 @@ export default class DbMigrate extends BaseCommand {
 
   async run() {
     const { flags } = await this.parse(DbMigrate);
-    const config = loadConfig();
+    const config = await loadConfig();
     const databaseUrl = flags["database-url"] ?? (flags["data-dir"] ? undefined : config.databaseUrl);
     const dataDir = flags["data-dir"] ?? config.dataDir;
     if (!databaseUrl && !dataDir)

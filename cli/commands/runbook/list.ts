@@ -1,5 +1,4 @@
 import { BaseCommand } from "../../lib/base-command.ts";
-import { RUNBOOKS } from "../../../runbooks/index.ts";
 
 export default class RunbookList extends BaseCommand {
   static override description = "List the runbooks: what each is for and which alarms it answers.";
@@ -7,6 +6,8 @@ export default class RunbookList extends BaseCommand {
 
   async run() {
     await this.parse(RunbookList);
+    // Loaded here, not at the top: oclif loads every command file to print --help.
+    const { RUNBOOKS } = await import("../../../runbooks/index.ts");
     const runbooks = RUNBOOKS.map((r) => ({ id: r.id, title: r.title, answersAlarms: r.answersAlarms, destructive: r.destructive }));
     if (!this.jsonEnabled()) {
       const width = Math.max(...runbooks.map((r) => r.id.length));

@@ -1,10 +1,8 @@
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../../lib/base-command.ts";
-import { lookupRunbook } from "../../lib/runbook-lookup.ts";
 import { loadConfig } from "../../lib/config.ts";
-import { openAudit } from "../../lib/audit.ts";
 import { confirm } from "../../lib/confirm.ts";
-import { parseParamFlags, resolveParams, runRunbook, ParamError, type RunReport } from "../../../runbooks/lib/run.ts";
+import type { RunReport } from "../../../runbooks/lib/run.ts";
 
 export default class RunbookRun extends BaseCommand {
   static override description =
@@ -24,6 +22,10 @@ export default class RunbookRun extends BaseCommand {
 
   async run(): Promise<RunReport> {
     const { args, flags } = await this.parse(RunbookRun);
+    // Loaded here, not at the top: oclif loads every command file to print --help.
+    const { lookupRunbook } = await import("../../lib/runbook-lookup.ts");
+    const { parseParamFlags, resolveParams, runRunbook, ParamError } = await import("../../../runbooks/lib/run.ts");
+    const { openAudit } = await import("../../lib/audit.ts");
     const runbook = lookupRunbook(args.id);
     if (typeof runbook === "string") this.usageError(runbook);
     let params;
@@ -39,7 +41,7 @@ export default class RunbookRun extends BaseCommand {
       if (answer === "no-tty") this.refuse(`${runbook.id} changes state and there is no terminal to confirm: pass --yes, or --dry-run to see what it would do`);
       if (answer === "no") this.refuse("not confirmed; nothing was changed");
     }
-    const config = loadConfig();
+    const config = await loadConfig();
     const audit = openAudit(flags["audit-log"] ?? config.auditLog, config.operator);
     const report = await runRunbook(runbook, {
       params,

@@ -1,6 +1,5 @@
 import { Args } from "@oclif/core";
 import { BaseCommand } from "../../lib/base-command.ts";
-import { describeRunbook, lookupRunbook } from "../../lib/runbook-lookup.ts";
 
 export default class RunbookShow extends BaseCommand {
   static override description = "Show a runbook: when to use it, its parameters and its steps.";
@@ -9,6 +8,7 @@ export default class RunbookShow extends BaseCommand {
 
   async run() {
     const { args } = await this.parse(RunbookShow);
+    const { describeRunbook, lookupRunbook } = await import("../../lib/runbook-lookup.ts");
     const found = lookupRunbook(args.id);
     if (typeof found === "string") this.usageError(found);
     const r = describeRunbook(found);

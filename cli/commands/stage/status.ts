@@ -12,7 +12,7 @@ export default class StageStatus extends BaseCommand {
 
   async run() {
     const { flags } = await this.parse(StageStatus);
-    const stack = flags.stack ?? loadConfig().stack;
+    const stack = flags.stack ?? (await loadConfig()).stack;
     let stage: number | undefined;
     let outputs: Record<string, unknown>;
     try {
