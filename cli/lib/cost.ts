@@ -1,0 +1,136 @@
+/**
+ * Estimated monthly cost of a stage's plan from a dated on-demand price table (cli/data/aws-prices.json):
+ * fixed hourly charges of what the plan registers (instances at desired capacity, RDS, ElastiCache nodes,
+ * the load balancer, public IPs, interface endpoints, volumes, alarms). Traffic, requests and stored
+ * bytes are usage-based and left out; the output says so, and names anything it could not price.
+ */
+import { createRequire } from "node:module";
+
+const prices = createRequire(import.meta.url)("../data/aws-prices.json") as PriceTable;
+
+export interface PriceTable {
+  region: string;
+  currency: string;
+  asOf: string;
+  source: string;
+  hoursPerMonth: number;
+  ec2PerHour: Record<string, number>;
+  rdsMySqlSingleAzPerHour: Record<string, number>;
+  rdsMultiAzFactor: number;
+  rdsStoragePerGbMonth: number;
+  ebsGp3PerGbMonth: number;
+  elasticachePerNodeHour: Record<string, number>;
+  albPerHour: number;
+  albLcuPerHour: number;
+  albAssumedLcus: number;
+  publicIpv4PerHour: number;
+  interfaceEndpointPerAzHour: number;
+  natGatewayPerHour: number;
+  cloudwatchAlarmPerMonth: number;
+  usageBased: string[];
+}
+
+export interface CostedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent: string | null;
+  inputs: Record<string, unknown>;
+}
+
+export interface CostLine {
+  urn: string;
+  type: string;
+  name: string;
+  monthly: number;
+  basis: string;
+}
+
+export interface CostEstimate {
+  monthly: number;
+  lines: CostLine[];
+  /** Resources with an hourly charge the table has no price for (an instance type it does not list). */
+  unpriced: string[];
+  /** Resource types charged by use only (requests, bytes), not counted. */
+  usageBased: string[];
+  region: string;
+  currency: string;
+  asOf: string;
+}
+
+export function priceTable(): Readonly<PriceTable> {
+  return prices;
+}
+
+const num = (v: unknown, fallback = 0) => (typeof v === "number" && Number.isFinite(v) ? v : fallback);
+
+export function estimateMonthlyCost(resources: readonly CostedResource[], table: PriceTable = prices): CostEstimate {
+  const h = table.hoursPerMonth;
+  const lines: CostLine[] = [];
+  const unpriced: string[] = [];
+  const usage = new Set<string>();
+  const add = (r: CostedResource, monthly: number, basis: string) => lines.push({ urn: r.urn, type: r.type, name: r.name, monthly, basis });
+  const hourly = (r: CostedResource, rates: Record<string, number>, key: unknown, count: number, what: string) => {
+    const rate = typeof key === "string" ? rates[key] : undefined;
+    if (rate === undefined) unpriced.push(`${r.name} (${String(key)})`);
+    else add(r, rate * h * count, `${count} x ${String(key)} ${what} at $${rate}/h`);
+  };
+  // Launch templates carry the instance type; their auto scaling group (same parent) carries the count.
+  const templateType = new Map<string | null, unknown>();
+  for (const r of resources)
+    if (r.type === "aws:ec2/launchTemplate:LaunchTemplate") templateType.set(r.parent, r.inputs.instanceType);
+
+  for (const r of resources) {
+    const i = r.inputs;
+    switch (r.type) {
+      case "aws:ec2/instance:Instance": {
+        hourly(r, table.ec2PerHour, i.instanceType, 1, "EC2");
+        const root = i.rootBlockDevice as { volumeSize?: number } | undefined;
+        if (root?.volumeSize) add(r, root.volumeSize * table.ebsGp3PerGbMonth, `${root.volumeSize} GB gp3 root volume`);
+        break;
+      }
+      case "aws:autoscaling/group:Group":
+        hourly(r, table.ec2PerHour, templateType.get(r.parent), num(i.desiredCapacity, num(i.minSize)), "EC2 (desired capacity)");
+        break;
+      case "aws:ebs/volume:Volume":
+        add(r, num(i.size) * table.ebsGp3PerGbMonth, `${num(i.size)} GB gp3`);
+        break;
+      case "aws:rds/instance:Instance": {
+        const factor = i.multiAz === true ? table.rdsMultiAzFactor : 1;
+        hourly(r, table.rdsMySqlSingleAzPerHour, i.instanceClass, factor, i.multiAz === true ? "RDS (Multi-AZ)" : "RDS");
+        // A replica's storage follows its source; the plan may not say, so count it only when given.
+        if (num(i.allocatedStorage) > 0) add(r, num(i.allocatedStorage) * table.rdsStoragePerGbMonth * factor, `${num(i.allocatedStorage)} GB RDS storage`);
+        break;
+      }
+      case "aws:elasticache/replicationGroup:ReplicationGroup":
+        hourly(r, table.elasticachePerNodeHour, i.nodeType, num(i.numCacheClusters, 1), "ElastiCache node");
+        break;
+      case "aws:lb/loadBalancer:LoadBalancer":
+        add(r, (table.albPerHour + table.albLcuPerHour * table.albAssumedLcus) * h, `ALB hour + ${table.albAssumedLcus} LCU`);
+        break;
+      case "aws:ec2/eip:Eip":
+        add(r, table.publicIpv4PerHour * h, "public IPv4 address");
+        break;
+      case "aws:ec2/natGateway:NatGateway":
+        add(r, table.natGatewayPerHour * h, "NAT gateway hour (data processed not counted)");
+        break;
+      case "aws:ec2/vpcEndpoint:VpcEndpoint":
+        if (i.vpcEndpointType === "Interface") {
+          const azs = Array.isArray(i.subnetIds) ? i.subnetIds.length : 1;
+          add(r, table.interfaceEndpointPerAzHour * azs * h, `interface endpoint in ${azs} AZ(s)`);
+        }
+        break;
+      case "aws:cloudwatch/metricAlarm:MetricAlarm":
+        add(r, table.cloudwatchAlarmPerMonth, "standard alarm");
+        break;
+      default:
+        if (table.usageBased.includes(r.type)) usage.add(r.type);
+    }
+  }
+  const monthly = Math.round(lines.reduce((s, l) => s + l.monthly, 0) * 100) / 100;
+  return { monthly, lines, unpriced, usageBased: [...usage], region: table.region, currency: table.currency, asOf: table.asOf };
+}
+
+export function formatUsd(n: number): string {
+  return `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}

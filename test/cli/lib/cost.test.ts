@@ -1,0 +1,47 @@
+import { expect } from "chai";
+import { estimateMonthlyCost, priceTable, type CostedResource } from "../../../cli/lib/cost.ts";
+
+const r = (type: string, name: string, inputs: Record<string, unknown>, parent: string | null = null): CostedResource => ({
+  urn: `urn:pulumi:dev::p::${type}::${name}`,
+  type,
+  name,
+  parent,
+  inputs,
+});
+
+describe("monthly cost estimate", () => {
+  const p = priceTable();
+
+  it("prices the single box: instance, root and data volumes, public IP", () => {
+    const est = estimateMonthlyCost([
+      r("aws:ec2/instance:Instance", "box", { instanceType: "t3.small", rootBlockDevice: { volumeSize: 16 } }),
+      r("aws:ebs/volume:Volume", "box-data", { size: 50 }),
+      r("aws:ec2/eip:Eip", "box-eip", {}),
+    ]);
+    const expected = 0.0208 * 730 + 16 * 0.08 + 50 * 0.08 + 0.005 * 730;
+    expect(est.monthly).to.be.closeTo(expected, 0.01);
+    expect(est).to.deep.include({ region: "us-east-1", asOf: p.asOf, unpriced: [] });
+  });
+
+  it("counts an auto scaling group at desired capacity with its launch template's type, and Multi-AZ RDS twice", () => {
+    const est = estimateMonthlyCost([
+      r("aws:ec2/launchTemplate:LaunchTemplate", "read-template", { instanceType: "t3.small" }, "urn:read"),
+      r("aws:autoscaling/group:Group", "read-asg", { desiredCapacity: 4, minSize: 2 }, "urn:read"),
+      r("aws:rds/instance:Instance", "db", { instanceClass: "db.t3.medium", allocatedStorage: 50, multiAz: true }),
+    ]);
+    const asg = est.lines.find((l) => l.name === "read-asg");
+    expect(asg?.monthly).to.be.closeTo(4 * 0.0208 * 730, 0.001);
+    const db = est.lines.filter((l) => l.name === "db").reduce((s, l) => s + l.monthly, 0);
+    expect(db).to.be.closeTo(2 * 0.068 * 730 + 2 * 50 * 0.115, 0.001);
+  });
+
+  it("names what it cannot price instead of guessing, and lists usage-based services", () => {
+    const est = estimateMonthlyCost([
+      r("aws:ec2/instance:Instance", "box", { instanceType: "x9.mega" }),
+      r("aws:s3/bucket:Bucket", "static", {}),
+    ]);
+    expect(est.unpriced).to.deep.equal(["box (x9.mega)"]);
+    expect(est.usageBased).to.deep.equal(["aws:s3/bucket:Bucket"]);
+    expect(est.monthly).to.equal(0);
+  });
+});
