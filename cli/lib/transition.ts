@@ -161,6 +161,9 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
       "migrate-data",
       async () => {
         const endpoint = String(outputs.databaseEndpoint ?? "");
+        // A targeted update may leave the stack's outputs as they were: then the operator names the host.
+        if (!endpoint && (req.params.target as string).includes("{databaseEndpoint}"))
+          throw new Error("the stack reports no databaseEndpoint yet: put the RDS host into --param target instead of {databaseEndpoint}");
         const params = resolveParams(migrateBoxToRds, {
           source: req.params.source as string,
           target: (req.params.target as string).replace("{databaseEndpoint}", endpoint),
