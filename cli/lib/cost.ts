@@ -134,3 +134,30 @@ export function estimateMonthlyCost(resources: readonly CostedResource[], table:
 export function formatUsd(n: number): string {
   return `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
+
+export interface PlanForCost {
+  stage: number;
+  name: string;
+  resources: readonly CostedResource[];
+}
+
+/** The human form's cost section: each stage's estimate and, for a move, the difference. */
+export function formatPlanCost(to: PlanForCost, from?: PlanForCost): string[] {
+  const t = estimateMonthlyCost(to.resources);
+  const lines = ["", `Estimated monthly cost (on-demand, ${t.region}, prices recorded ${t.asOf}; fixed charges only):`];
+  const stageLine = (p: PlanForCost, e: CostEstimate) =>
+    `  stage ${p.stage} (${p.name}): ${formatUsd(e.monthly)}/month${e.unpriced.length ? ` + unpriced: ${e.unpriced.join(", ")}` : ""}`;
+  if (from) {
+    const f = estimateMonthlyCost(from.resources);
+    lines.push(stageLine(from, f), stageLine(to, t));
+    const delta = Math.round((t.monthly - f.monthly) * 100) / 100;
+    lines.push(`  change: ${delta >= 0 ? "+" : "-"}${formatUsd(Math.abs(delta))}/month`);
+  } else {
+    lines.push(stageLine(to, t));
+    const byType = new Map<string, number>();
+    for (const l of t.lines) byType.set(l.type, (byType.get(l.type) ?? 0) + l.monthly);
+    for (const [type, monthly] of [...byType].sort((a, b) => b[1] - a[1])) lines.push(`    ${formatUsd(monthly).padStart(10)}  ${type}`);
+  }
+  if (t.usageBased.length) lines.push(`  not counted (charged by use): ${t.usageBased.join(", ")}`);
+  return lines;
+}

@@ -45,3 +45,14 @@ describe("monthly cost estimate", () => {
     expect(est.monthly).to.equal(0);
   });
 });
+
+describe("the plan's cost section", () => {
+  it("shows both stages and the change of a move", async () => {
+    const { formatPlanCost } = await import("../../../cli/lib/cost.ts");
+    const box = { urn: "u1", type: "aws:ec2/instance:Instance", name: "box", parent: null, inputs: { instanceType: "t3.small" } };
+    const db = { urn: "u2", type: "aws:rds/instance:Instance", name: "db", parent: null, inputs: { instanceClass: "db.t3.medium", allocatedStorage: 50 } };
+    const lines = formatPlanCost({ stage: 1, name: "users+", resources: [box, db] }, { stage: 0, name: "single-box", resources: [box] });
+    expect(lines.join("\n")).to.include("stage 0 (single-box): $15.18/month").and.include("stage 1 (users+): $70.57/month").and.include("change: +$55.39/month");
+    expect(lines[1]).to.match(/us-east-1, prices recorded \d{4}-\d{2}-\d{2}/);
+  });
+});
