@@ -68,6 +68,9 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
   let from = -1;
   let to = -1;
   let outputs: Record<string, unknown> = {};
+  // preview writes the target stage into the stack's config; until an update starts, a failure puts it back.
+  let configChanged = false;
+  let updateStarted = false;
 
   async function step<T>(id: string, work: () => Promise<T>, after?: string): Promise<T> {
     const started = Date.now();
@@ -79,6 +82,7 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
       return detail;
     } catch (err) {
       const e = err instanceof TransitionError ? err : new TransitionError((err as Error).message, 1, id, state);
+      if (configChanged && !updateStarted) await engine.setStage(req.stack, from).catch(() => {});
       steps.push({ id, status: e.exit === 3 ? "refused" : "failed", durationMs: Date.now() - started, detail: e.message });
       audit.record({ kind: "stage.transition", stack: req.stack, from, to, result: e.exit === 3 ? "refused" : "failed", failedStep: id, error: e.message, state });
       throw new TransitionError(e.message, e.exit, id, state, { stack: req.stack, from, to, steps });
@@ -129,6 +133,7 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
   });
 
   await step("preview", async () => {
+    configChanged = true;
     const { changeSummary } = await engine.preview(req.stack, to, (line) => req.log(`  ${line.trimEnd()}`));
     req.log(`  changes: ${JSON.stringify(changeSummary)}; stateful: ${changes.filter((c) => c.stateful).map((c) => `${c.action} ${c.type}`).join(", ") || "none"}`);
     return { changeSummary };
@@ -137,7 +142,6 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
   await step("confirm", async () => {
     const answer = await req.confirm(`Move stack ${req.stack} from stage ${from} to ${to}?`);
     if (answer === "yes") return;
-    await engine.setStage(req.stack, from);
     throw refuse(answer === "no-tty" ? "no terminal to confirm the move: pass --yes to run it unattended" : "not confirmed; nothing was changed");
   });
 
@@ -146,6 +150,7 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
     await step(
       req.direction === "up" ? "expand" : "detach",
       async () => {
+        updateStarted = true;
         const r = await engine.up(req.stack, to, (line) => req.log(`  ${line.trimEnd()}`), expand);
         outputs = r.outputs;
         return { targets: expand.length, changeSummary: r.changeSummary };
@@ -190,6 +195,7 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
   await step(
     "up",
     async () => {
+      updateStarted = true;
       const r = await engine.up(req.stack, to, (line) => req.log(`  ${line.trimEnd()}`));
       outputs = r.outputs;
       return { changeSummary: r.changeSummary };
