@@ -70,6 +70,7 @@ export class Network extends pulumi.ComponentResource {
         vpcId: vpc.id,
         description: "Interface endpoints: HTTPS from inside the VPC",
         ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [this.cidrBlock] }],
+        egress: [],
       }, { parent: this });
       this.endpointSecurityGroupId = sg.id;
       for (const service of services) {

@@ -96,7 +96,7 @@ describe("stacks/plan: the offline plan of every stage", function () {
     const p = plans[5]!;
     expect(count(p, "aws:sqs/queue:Queue")).to.equal(2);
     expect(String(find(p, "aws:sqs/queue:Queue", "jobs-jobs").inputs.redrivePolicy)).to.include("maxReceiveCount");
-    expect(find(p, "aws:autoscaling/policy:Policy", "worker-backlog")).to.exist;
+    expect(find(p, "aws:autoscaling/policy:Policy", "worker-backlog").inputs.policyType).to.equal("TargetTrackingScaling");
     expect(count(p, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")).to.equal(2);
     expect(alarmIds(p)).to.include.members(["queue-dlq-not-empty", "queue-backlog-age"]);
   });
