@@ -2,7 +2,11 @@
  * Which resources hold data, and which input changes replace a resource. The provider plugin (which knows
  * replacement exactly) is not available offline, so these lists are kept by hand from the provider's schema.
  */
-import { RDS_REPLACE_INPUTS } from "./components/database.ts";
+// Kept free of Pulumi imports: the transition guard and the CLI load this file without loading the SDK.
+
+/** Inputs whose change replaces an RDS instance (and so loses the primary's data). */
+export const RDS_REPLACE_INPUTS = ["identifier", "identifierPrefix", "engine", "dbName", "username", "storageEncrypted",
+  "kmsKeyId", "availabilityZone", "dbSubnetGroupName", "characterSetName", "snapshotIdentifier"] as const;
 
 /** The minimal view of a planned resource these rules need. */
 export interface ResourceView {

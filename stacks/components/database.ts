@@ -29,10 +29,6 @@ export function validateDatabaseArgs(args: DatabaseArgs): void {
   if (!Number.isInteger(replicas) || replicas < 0 || replicas > 5) throw new Error(`Database replicaCount must be 0-5, got ${replicas}`);
 }
 
-/** Inputs whose change replaces an RDS instance (and so loses the primary's data): the transition guard checks them. */
-export const RDS_REPLACE_INPUTS = ["identifier", "identifierPrefix", "engine", "dbName", "username", "storageEncrypted",
-  "kmsKeyId", "availabilityZone", "dbSubnetGroupName", "characterSetName", "snapshotIdentifier"] as const;
-
 /**
  * RDS MySQL: an encrypted primary in private subnets (protected, deletion protection, final snapshot, 7-day backups,
  * TLS required, password managed by Secrets Manager), optionally Multi-AZ, plus N read replicas in different AZs.
