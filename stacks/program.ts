@@ -19,6 +19,7 @@ import { Network } from "./components/network.ts";
 import { PrivateBucket } from "./components/private-bucket.ts";
 import { Queue } from "./components/queue.ts";
 import { SingleBox } from "./components/single-box.ts";
+import { Warehouse } from "./components/warehouse.ts";
 
 /** The stack outputs the CLI reads after a deployment. */
 export interface StackOutputs {
@@ -99,6 +100,10 @@ export function buildStack(config: StackConfig): StackOutputs {
     target: cdn ? { alias: { name: cdn.domainName, zoneId: cdn.hostedZoneId } } : { ip: box!.publicIp },
     aliases: tiers ? { origin: { name: tiers.loadBalancer.dnsName, zoneId: tiers.loadBalancer.zoneId } } : {},
   });
+
+  if (archive && config.warehouse) {
+    new Warehouse("warehouse", { vpcId: network.vpcId, subnetIds: network.privateSubnetIds, archiveBucketArn: archive.arn });
+  }
 
   if (on.monitoring && tiers && database && cache) {
     new Monitoring("monitoring", {

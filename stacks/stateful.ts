@@ -19,6 +19,7 @@ const REPLACE_INPUTS: Readonly<Record<string, readonly string[]>> = {
   "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix", "objectLockEnabled"],
   "aws:ebs/volume:Volume": ["availabilityZone", "encrypted", "kmsKeyId", "snapshotId", "outpostArn"],
   "aws:elasticache/replicationGroup:ReplicationGroup": ["replicationGroupId", "subnetGroupName", "atRestEncryptionEnabled", "engine"],
+  "aws:redshiftserverless/namespace:Namespace": ["namespaceName", "kmsKeyId", "dbName", "adminUsername"],
   "aws:ec2/instance:Instance": ["availabilityZone", "subnetId", "privateIp", "tenancy", "userDataReplaceOnChange"],
   "aws:ec2/subnet:Subnet": ["vpcId", "cidrBlock", "availabilityZone"],
   "aws:ec2/vpc:Vpc": ["cidrBlock"],
@@ -33,13 +34,14 @@ export function replaceTriggers(type: string): readonly string[] {
 
 /**
  * True when the resource holds data that cannot be rebuilt: an RDS primary (a replica is rebuilt from it), a
- * bucket, the single box's data volume.
+ * bucket, the single box's data volume, the warehouse's namespace.
  */
 export function isStateful(r: ResourceView): boolean {
   switch (r.type) {
     case "aws:rds/instance:Instance": return r.inputs.replicateSourceDb === undefined;
     case "aws:s3/bucket:Bucket":
-    case "aws:ebs/volume:Volume": return true;
+    case "aws:ebs/volume:Volume":
+    case "aws:redshiftserverless/namespace:Namespace": return true;
     default: return false;
   }
 }
