@@ -52,7 +52,7 @@ export function buildStack(config: StackConfig): StackOutputs {
   });
 
   const [cdnArn, setCdnArn] = pulumi.deferredOutput<string | undefined>();
-  const staticBucket = on.staticContent ? new PrivateBucket("static", { purpose: "static content", cloudFrontDistributionArn: cdnArn }) : undefined;
+  const staticBucket = on.staticContent ? new PrivateBucket("static", { purpose: "static content", encryption: "s3", cloudFrontDistributionArn: cdnArn }) : undefined;
   const uploads = on.dataLifecycle ? new PrivateBucket("uploads", { purpose: "user uploads and derived files", transitionAfterDays: config.archiveAfterDays, transitionStorageClass: "STANDARD_IA" }) : undefined;
   const archive = on.dataLifecycle ? new PrivateBucket("archive", { purpose: `data older than ${config.archiveAfterDays} days`, transitionAfterDays: config.archiveAfterDays, transitionStorageClass: "GLACIER_IR" }) : undefined;
   const dataBucketArns = [staticBucket, uploads, archive].flatMap((b) => (b ? [b.arn] : []));

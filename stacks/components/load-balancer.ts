@@ -36,17 +36,19 @@ export class LoadBalancer extends pulumi.ComponentResource {
     super("scale:aws:LoadBalancer", name, {}, opts);
     const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
       vpcId: args.vpcId,
-      description: "ALB: HTTPS and HTTP (redirected) from CloudFront",
+      description: "ALB: HTTPS from CloudFront only",
+      // CloudFront's prefix list weighs ~55 rules of the default 60 per group: one rule only, and CloudFront
+      // talks HTTPS to the origin anyway (the HTTP listener below redirects whatever else gets in).
       ingress: [
         { protocol: "tcp", fromPort: 443, toPort: 443, prefixListIds: [args.cloudFrontPrefixListId], description: "HTTPS from CloudFront" },
-        { protocol: "tcp", fromPort: 80, toPort: 80, prefixListIds: [args.cloudFrontPrefixListId], description: "HTTP, redirected" },
       ],
       egress: [{ protocol: "tcp", fromPort: 8080, toPort: 8080, cidrBlocks: [args.vpcCidr], description: "to the app tiers" }],
     }, { parent: this });
     this.securityGroupId = sg.id;
     const alb = new aws.lb.LoadBalancer(`${name}-alb`, {
       loadBalancerType: "application", internal: false, subnets: args.subnetIds, securityGroups: [sg.id],
-      dropInvalidHeaderFields: true, enableDeletionProtection: true, idleTimeout: 60,
+      // No deletion protection: the ALB holds no data, and a move back to stage 1 must be able to remove it.
+      dropInvalidHeaderFields: true, enableDeletionProtection: false, idleTimeout: 60,
     }, { parent: this });
     this.dnsName = alb.dnsName;
     this.arnSuffix = alb.arnSuffix;

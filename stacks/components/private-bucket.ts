@@ -9,6 +9,11 @@ export interface PrivateBucketArgs {
   transitionAfterDays?: number;
   /** The storage class objects move to. @default "GLACIER_IR" */
   transitionStorageClass?: string;
+  /**
+   * "kms" (AWS managed key) or "s3" (SSE-S3). CloudFront's origin access control cannot decrypt objects under the
+   * AWS managed KMS key, so a bucket CloudFront serves uses "s3". @default "kms"
+   */
+  encryption?: "kms" | "s3";
   /** A CloudFront distribution (ARN) allowed to read through origin access control. @default undefined (none) */
   cloudFrontDistributionArn?: pulumi.Input<string | undefined>;
 }
@@ -47,7 +52,10 @@ export class PrivateBucket extends pulumi.ComponentResource {
     }, { parent: this });
     new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
       bucket: bucket.id,
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
+      rules: [{
+        applyServerSideEncryptionByDefault: { sseAlgorithm: args.encryption === "s3" ? "AES256" : "aws:kms" },
+        bucketKeyEnabled: args.encryption !== "s3",
+      }],
     }, { parent: this });
     new aws.s3.BucketVersioning(`${name}-versioning`, {
       bucket: bucket.id, versioningConfiguration: { status: "Enabled" },

@@ -74,6 +74,11 @@ describe("stacks/plan: the offline plan of every stage", function () {
     expect(find(p, "aws:route53/record:Record", "dns-apex").inputs.aliases).to.deep.equal([{ name: "cdn-distribution.cloudfront.net", zoneId: "Z2FDTNDATAQYW2", evaluateTargetHealth: false }]);
     expect(count(p, "aws:ec2/eip:Eip")).to.equal(0);
     expect(count(p, "aws:autoscaling/policy:Policy")).to.equal(0);
+    // One rule from CloudFront's prefix list (it weighs ~55 of the 60 rules a group may hold), HTTPS only.
+    expect(find(p, "aws:ec2/securityGroup:SecurityGroup", "web-sg").inputs.ingress).to.have.length(1);
+    // CloudFront's origin access control cannot read objects under the AWS managed KMS key: SSE-S3 for static content.
+    const staticSse = p.resources.find((r) => r.name === "static-encryption")!;
+    expect(JSON.stringify(staticSse.inputs.rules)).to.include('"sseAlgorithm":"AES256"');
   });
 
   it("stage 3: a Multi-AZ encrypted Redis with its token as a secret, and 2 replicas in different AZs", () => {
@@ -106,6 +111,9 @@ describe("stacks/plan: the offline plan of every stage", function () {
     for (const id of seen) expect(ALARM_IDS).to.include(id);
     expect([...seen].sort()).to.deep.equal([...ALARM_IDS].sort());
     expect(new Set(alarmIds(plans[0]!))).to.deep.equal(new Set(["box-cpu-high", "box-status-check-failed"]));
+    // CloudWatch can publish only to a topic whose key admits it: our own key, not the AWS managed one.
+    expect(find(plans[0]!, "aws:sns/topic:Topic").inputs.kmsMasterKeyId).to.equal("alerts-key-id");
+    expect(String(find(plans[0]!, "aws:kms/key:Key").inputs.policy)).to.include("cloudwatch.amazonaws.com");
   });
 
   it("diffs two stages by URN: 1 to 2 updates the primary in place and drops the box", () => {
