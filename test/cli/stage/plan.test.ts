@@ -33,6 +33,13 @@ describe("scale stage plan", function () {
     expect(stdout).to.match(/delete +aws:ebs\/volume:Volume box-data \[stateful\]/);
   });
 
+  it("lists a stage's resources by component in the human form", async () => {
+    const { stdout } = await runCommand(["stage", "plan", "--stage", "0"]);
+    expect(stdout).to.match(/^stage 0 \(single-box\): 28 cloud resources in 4 components/);
+    expect(stdout).to.include("box (scale:aws:SingleBox)");
+    expect(stdout).to.match(/aws:ebs\/volume:Volume box-data \[stateful\] protected/);
+  });
+
   it("refuses an unknown stage with exit 2 and the valid ones", async () => {
     const { error } = await runCommand(["stage", "plan", "--stage", "9"]);
     expect(error?.oclif?.exit).to.equal(2);
