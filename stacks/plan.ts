@@ -17,8 +17,10 @@ export interface PlannedResource {
   /** The parent's URN, or null for a top-level resource. */
   parent: string | null;
   protect: boolean;
-  /** Not part of contracts.md §1's required fields; the transition guard needs it. */
+  /** Not in contracts.md §1's JSON (the CLI drops it); the transition guard needs it. */
   retainOnDelete: boolean;
+  /** Inputs the engine ignores on update (`ignoreChanges`); not in the contract's JSON either. */
+  ignoreChanges: string[];
   /** Inputs as registered; secrets replaced by "[secret]". */
   inputs: Record<string, unknown>;
 }
@@ -122,6 +124,7 @@ interface RegisterRequest {
   getParent(): string;
   getProtect(): boolean;
   getRetainondelete(): boolean;
+  getIgnorechangesList(): string[];
   getObject(): unknown;
 }
 
@@ -130,7 +133,8 @@ async function record(pulumi: typeof import("@pulumi/pulumi"), req: RegisterRequ
   const name = req.getName();
   const parent = req.getParent() || null;
   const inputs = scrub(pulumi.runtime.deserializeProperties(req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0])) as Record<string, unknown>;
-  into.push({ urn: urnOf(pulumi, parent, type, name), type, name, parent, protect: req.getProtect(), retainOnDelete: req.getRetainondelete(), inputs });
+  into.push({ urn: urnOf(pulumi, parent, type, name), type, name, parent, protect: req.getProtect(),
+    retainOnDelete: req.getRetainondelete(), ignoreChanges: req.getIgnorechangesList(), inputs });
 }
 
 // The same rule the mock monitor uses, so the recorded URN is the one resources resolve to.
@@ -152,7 +156,7 @@ function isSecure(value: unknown): boolean {
   return typeof value === "object" && value !== null && "secure" in value;
 }
 
-/** The changes that move a stack from plan `from` to plan `to`, by URN. */
+/** The changes that move a stack from plan `from` to plan `to`, by URN (ignored inputs left out). */
 export function diffPlans(from: Plan, to: Plan): Change[] {
   const before = new Map(from.resources.map((r) => [r.urn, r]));
   const after = new Map(to.resources.map((r) => [r.urn, r]));
@@ -163,7 +167,8 @@ export function diffPlans(from: Plan, to: Plan): Change[] {
       changes.push({ urn: r.urn, type: r.type, action: "create", stateful: isStateful(r), fields: [] });
       continue;
     }
-    const fields = changedFields(old.inputs, r.inputs);
+    // What the engine ignores on update does not change the resource; it still counts for the guard's replace check.
+    const fields = changedFields(old.inputs, r.inputs).filter((f) => !r.ignoreChanges.includes(f));
     if (fields.length === 0) continue;
     const replaced = replaceTriggers(r.type).some((f) => fields.includes(f));
     changes.push({ urn: r.urn, type: r.type, action: replaced ? "replace" : "update", stateful: isStateful(old), fields });

@@ -72,7 +72,9 @@ export class SingleBox extends pulumi.ComponentResource {
       rootBlockDevice: { encrypted: true, volumeType: "gp3", volumeSize: 16 },
       userData: pulumi.output(args.appEnvironment ?? {}).apply((env) => boxUserData(args, env)),
       tags: { Name: name },
-    }, { parent: this, ignoreChanges: ["ami"] });
+    // User data runs at first boot only: a change would just stop and start the one production box. Later settings
+    // reach a running box through the guided steps of `scale stage up` (docs/stacks.md).
+    }, { parent: this, ignoreChanges: ["ami", "userData"] });
     this.instanceId = instance.id;
 
     // The volume outlives the instance: resizing the box never touches MySQL's data.

@@ -124,6 +124,13 @@ describe("stacks/plan: the offline plan of every stage", function () {
     expect(diffPlans(plans[3]!, plans[3]!)).to.deep.equal([]);
   });
 
+  it("diffs 0 to 1 without touching the box instance (its user data is ignored on update)", () => {
+    const changes = diffPlans(plans[0]!, plans[1]!);
+    expect(changes.find((c) => c.urn.endsWith("::box-instance"))).to.equal(undefined);
+    expect(find(plans[0]!, "aws:ec2/instance:Instance").inputs.userData).not.to.equal(find(plans[1]!, "aws:ec2/instance:Instance").inputs.userData);
+    expect(changes.filter((c) => c.action === "delete" || c.action === "replace")).to.deep.equal([]);
+  });
+
   it("refuses an unknown stage with a StackConfigError naming the valid ones", async () => {
     const error = await planStage(9).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(StackConfigError);
