@@ -45,8 +45,11 @@ export interface Stage {
 }
 
 const network = { interfaceEndpoints: [] } as const;
-// From stage 1 the servers read the database password from Secrets Manager; no outbound internet, so an endpoint.
-const networkWithSecrets = { interfaceEndpoints: ["secretsmanager"] } as const;
+// No outbound internet, so AWS APIs are reached through interface endpoints (~$7/month per AZ each): from stage 1
+// the database password in Secrets Manager, and SSM so the guided steps (and people) reach servers without SSH.
+const networkWithSecrets = { interfaceEndpoints: ["secretsmanager", "ssm", "ssmmessages", "ec2messages"] } as const;
+// Stage 5's app and workers talk to SQS.
+const networkWithQueue = { interfaceEndpoints: [...networkWithSecrets.interfaceEndpoints, "sqs"] } as const;
 
 /** The ladder, stage 0 to 5. Stage N keeps everything of N-1 except the single box, retired at stage 2. */
 export const STAGES: readonly Stage[] = Object.freeze([
@@ -117,7 +120,7 @@ export const STAGES: readonly Stage[] = Object.freeze([
     summary: "Queues and workers for async work, upload and archive buckets for old data.",
     promoteWhen: "data and write load outgrow one primary",
     components: {
-      network: networkWithSecrets,
+      network: networkWithQueue,
       staticContent: {},
       database: { multiAz: true, readReplicas: true },
       appTiers: { autoscaling: true },

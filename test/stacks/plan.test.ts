@@ -106,6 +106,14 @@ describe("stacks/plan: the offline plan of every stage", function () {
     expect(alarmIds(p)).to.include.members(["queue-dlq-not-empty", "queue-backlog-age"]);
   });
 
+  it("reaches AWS APIs through interface endpoints only where a stage needs them", () => {
+    const endpoints = (plan: Plan) => plan.resources.filter((r) => r.inputs.vpcEndpointType === "Interface").map((r) => String(r.inputs.serviceName).split(".").pop()).sort();
+    expect(endpoints(plans[0]!)).to.deep.equal([]);
+    expect(endpoints(plans[1]!)).to.deep.equal(["ec2messages", "secretsmanager", "ssm", "ssmmessages"]);
+    expect(endpoints(plans[5]!)).to.include("sqs");
+    expect(find(plans[0]!, "aws:ec2/vpcEndpoint:VpcEndpoint", "net-s3").inputs.vpcEndpointType).to.equal("Gateway");
+  });
+
   it("tags every alarm with a known id, and each id exists at some stage", () => {
     const seen = new Set(plans.flatMap(alarmIds));
     for (const id of seen) expect(ALARM_IDS).to.include(id);
