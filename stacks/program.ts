@@ -74,7 +74,7 @@ export function buildStack(config: StackConfig): StackOutputs {
   }) : undefined;
 
   const queue = on.queue ? new Queue("jobs", {}) : undefined;
-  const tiers = on.appTiers ? createAppTiers(config, network, artifact, appEnv, secretArns, dataBucketArns, queue, stage.components.appTiers!.autoscaling) : undefined;
+  const tiers = on.appTiers ? createAppTiers(config, network, artifact, appEnv, secretArns, dataBucketArns, queue, on.appTiers.autoscaling) : undefined;
 
   const clients: Record<string, pulumi.Input<string>> = {};
   if (box) clients.box = box.securityGroupId;
