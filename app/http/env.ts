@@ -1,0 +1,12 @@
+/** The Hono context variables the middleware sets for handlers. */
+import type { Logger } from "pino";
+import type { Session } from "../ports.ts";
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    /** Set by requireSession (always) and optionalSession (when a valid token came). */
+    session: Session | null;
+  };
+}
