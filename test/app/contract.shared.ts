@@ -190,6 +190,47 @@ export function describeContract(wiring: Wiring) {
       });
     });
 
+    describe("concurrency", () => {
+      it("gives concurrent blind updates of one item strictly increasing, distinct versions", async () => {
+        const u = await newUser(h.app);
+        const item = await createItem(h.app, u.auth, "start");
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => req(`/v1/items/${item.id}`, { method: "PUT", ...json({ content: `w${i}` }, u.auth) })),
+        );
+        expect(results.map((r) => r.status)).to.deep.equal(Array(12).fill(200));
+        const versions = (await Promise.all(results.map(async (r) => ((await r.json()) as ItemBody).version))).sort((a, b) => a - b);
+        expect(versions).to.deep.equal(Array.from({ length: 12 }, (_, i) => i + 2));
+        const final = (await (await req(`/v1/items/${item.id}`)).json()) as ItemBody;
+        expect(final.version).to.equal(13);
+      });
+
+      it("loses no update under If-Match: of racing writers on one version exactly one wins, the rest get 412", async () => {
+        const u = await newUser(h.app);
+        const item = await createItem(h.app, u.auth, "start");
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            req(`/v1/items/${item.id}`, { method: "PUT", ...json({ content: `w${i}` }, { ...u.auth, "if-match": '"1"' }) }),
+          ),
+        );
+        const statuses = results.map((r) => r.status).sort();
+        expect(statuses).to.deep.equal([200, 412, 412, 412, 412, 412, 412, 412]);
+        const winner = (await results.find((r) => r.status === 200)!.json()) as ItemBody;
+        const final = (await (await req(`/v1/items/${item.id}`)).json()) as ItemBody;
+        expect(final).to.deep.equal(winner);
+      });
+
+      it("creates one item for concurrent retries with one Idempotency-Key", async () => {
+        const u = await newUser(h.app);
+        const headers = { ...u.auth, "idempotency-key": "race-1" };
+        const results = await Promise.all(Array.from({ length: 8 }, () => req("/v1/items", { method: "POST", ...json({ content: "one" }, headers) })));
+        expect(results.map((r) => r.status)).to.deep.equal(Array(8).fill(201));
+        const ids = new Set(await Promise.all(results.map(async (r) => ((await r.json()) as ItemBody).id)));
+        expect(ids.size).to.equal(1);
+        const list = (await (await req(`/v1/users/${u.id}/items`)).json()) as { items: ItemBody[] };
+        expect(list.items.length).to.equal(1);
+      });
+    });
+
     describe("health and metrics", () => {
       it("serves /healthz, /readyz and Prometheus /metrics with request and cache counters", async () => {
         expect((await req("/healthz")).status).to.equal(200);
