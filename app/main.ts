@@ -37,12 +37,15 @@ async function shutdown(signal: string) {
   stopping = true;
   deps.logger.info({ signal }, "shutting down: no new connections, finishing in-flight requests");
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Connections that finish their request while we drain become idle keep-alives: close those as they appear.
   server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
   const deadline = new Promise<"deadline">((resolve) => setTimeout(() => resolve("deadline"), config.SHUTDOWN_DEADLINE_MS).unref());
   if ((await Promise.race([closed, deadline])) === "deadline") {
     deps.logger.warn("shutdown deadline passed; closing remaining connections");
     server.closeAllConnections();
   }
+  clearInterval(sweep);
   await deps.close();
   process.exit(0);
 }
