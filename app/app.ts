@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { Deps } from "./wiring.ts";
 import type { AppEnv } from "./http/env.ts";
-import { observe } from "./http/observe.ts";
+import { observe, requestLog } from "./http/observe.ts";
 import { rateLimit } from "./http/rate-limit.ts";
 import { AppError, problem, toProblem } from "./http/problem.ts";
 import { userRoutes } from "./users/user.routes.ts";
@@ -26,7 +26,11 @@ export function createApp(deps: Deps) {
     }),
   );
   // Refused from Content-Length (or while streaming) before anything parses the body.
-  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError(413, "body-too-large", `the request body is over ${MAX_BODY_BYTES} bytes`); } }));
+  const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError(413, "body-too-large", `the request body is over ${MAX_BODY_BYTES} bytes`); } });
+  app.use(async function limitRequestBody(c, next) {
+    // GET/HEAD carry no body here; skipping them spares the read path from materialising the Request object.
+    return c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next);
+  });
   if (deps.limiter) {
     const limiter = rateLimit(deps.limiter, { trustProxy: deps.config.TRUST_PROXY });
     app.use("/v1/*", limiter);
@@ -43,8 +47,10 @@ export function createApp(deps: Deps) {
   app.notFound((c) => problem(c, 404, "not-found", `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
     const p = toProblem(err);
-    if (p.unexpected) c.get("log")?.error({ err }, "unhandled error");
-    else if (p.status >= 500) c.get("log")?.warn({ code: p.code }, p.detail);
+    // observe() sets the logger first; an error before it (none today) falls back to the service logger.
+    const log = c.get("logger") ? requestLog(c) : deps.logger;
+    if (p.unexpected) log.error({ err }, "unhandled error");
+    else if (p.status >= 500) log.warn({ code: p.code }, p.detail);
     return problem(c, p.status, p.code, p.detail, p.headers);
   });
   return app;

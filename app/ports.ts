@@ -93,6 +93,11 @@ export interface SessionStore {
   ping(): Promise<void>;
 }
 
+export interface CachedItem {
+  version: number;
+  json: string;
+}
+
 /**
  * The item cache. Every entry carries the row version, and a set never replaces a newer version with an older one:
  * `invalidate(id, v)` leaves a marker that refuses any set below v, `remove(id)` one that refuses every set, so a
@@ -100,7 +105,8 @@ export interface SessionStore {
  * cache is unreachable; callers treat that as a bypass.
  */
 export interface ItemCache {
-  get(id: string): Promise<Item | null>;
+  /** The cached item as its JSON body (served as is: a hit does no parse or stringify) and its version. */
+  get(id: string): Promise<CachedItem | null>;
   /** true if stored, false if refused because the cache already holds or expects a newer version. */
   set(item: Item): Promise<boolean>;
   invalidate(id: string, minVersion: number): Promise<void>;

@@ -7,6 +7,7 @@ import { timingSafeEqual, createHash } from "node:crypto";
 import { z } from "zod";
 import type { Deps } from "../wiring.ts";
 import type { AppEnv } from "../http/env.ts";
+import { requestLog } from "../http/observe.ts";
 import { AppError } from "../http/problem.ts";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
@@ -22,7 +23,7 @@ export function adminRoutes(deps: Pick<Deps, "cache" | "items" | "logger">, admi
     })
     .post("/cache/flush", async (c) => {
       const removed = await deps.cache.flush();
-      c.get("log").warn({ removed }, "item cache flushed by admin");
+      requestLog(c).warn({ removed }, "item cache flushed by admin");
       return c.json({ removed });
     })
     .post("/cache/warm", async (c) => {

@@ -2,7 +2,7 @@
  * The versioned-set rule both cache adapters follow, and the TTL jitter. An entry is either an item at version n
  * ("V<n>|<json>") or a marker ("T<n>") meaning "nothing below version n may be stored".
  */
-import type { Item } from "../ports.ts";
+import type { CachedItem, Item } from "../ports.ts";
 
 /** Marker version for a deleted item: refuses every set until it expires (ids are never reused). */
 export const DELETED = Number.MAX_SAFE_INTEGER;
@@ -11,13 +11,11 @@ export function encodeItem(item: Item): string {
   return `V${item.version}|${JSON.stringify(item)}`;
 }
 
-export function decodeEntry(raw: string): { kind: "item"; item: Item } | { kind: "marker"; minVersion: number } | null {
-  if (raw.startsWith("V")) {
-    const bar = raw.indexOf("|");
-    return bar > 0 ? { kind: "item", item: JSON.parse(raw.slice(bar + 1)) as Item } : null;
-  }
-  if (raw.startsWith("T")) return { kind: "marker", minVersion: Number(raw.slice(1)) };
-  return null;
+/** The item an entry holds (its JSON left unparsed), or null for a marker or anything unrecognised. */
+export function decodeItem(raw: string | undefined | null): CachedItem | null {
+  if (!raw || !raw.startsWith("V")) return null;
+  const bar = raw.indexOf("|");
+  return bar > 1 ? { version: Number(raw.slice(1, bar)), json: raw.slice(bar + 1) } : null;
 }
 
 /** May an item at `version` replace what the cache holds? (Mirrored in the Redis Lua scripts.) */

@@ -1,7 +1,7 @@
 /** ItemCache in this process (the embedded default): lru-cache bounded by entries, same versioned-set rule. */
 import { LRUCache } from "lru-cache";
 import type { ItemCache } from "../ports.ts";
-import { DELETED, decodeEntry, encodeItem, jitteredTtlMs, mayMark, maySet } from "./cache-rules.ts";
+import { DELETED, decodeItem, encodeItem, jitteredTtlMs, mayMark, maySet } from "./cache-rules.ts";
 
 export function createMemoryItemCache(opts: { ttlSeconds: number; maxEntries?: number }): ItemCache {
   const lru = new LRUCache<string, string>({ max: opts.maxEntries ?? 50_000, ttl: opts.ttlSeconds * 1000 });
@@ -11,8 +11,7 @@ export function createMemoryItemCache(opts: { ttlSeconds: number; maxEntries?: n
   return {
     async get(id) {
       const raw = lru.get(id);
-      const entry = raw ? decodeEntry(raw) : null;
-      return entry?.kind === "item" ? entry.item : null;
+      return decodeItem(raw);
     },
     async set(item) {
       if (!maySet(lru.get(item.id), item.version)) return false;

@@ -1,7 +1,7 @@
 /** ItemCache in Redis; the versioned set and the invalidation marker are Lua scripts, atomic on the server. */
 import type { Redis } from "ioredis";
 import type { ItemCache } from "../ports.ts";
-import { DELETED, decodeEntry, encodeItem, jitteredTtlMs } from "./cache-rules.ts";
+import { DELETED, decodeItem, encodeItem, jitteredTtlMs } from "./cache-rules.ts";
 
 // Same rules as cache-rules.ts maySet/mayMark.
 const VERSION_OF = `local function ver(cur) return tonumber(string.match(cur, '^[VT](%d+)')) or 0 end`;
@@ -37,8 +37,7 @@ export function createRedisItemCache(redis: Redis, opts: { prefix: string; ttlSe
   return {
     async get(id) {
       const raw = await r.get(keyOf(id));
-      const entry = raw ? decodeEntry(raw) : null;
-      return entry?.kind === "item" ? entry.item : null;
+      return decodeItem(raw);
     },
     async set(item) {
       return (await r.itemSetIfNewer(keyOf(item.id), item.version, encodeItem(item), jitteredTtlMs(opts.ttlSeconds))) === 1;

@@ -1,5 +1,6 @@
 /** Request id, one JSON log line per request, and the request metrics. */
 import type { Context, Next } from "hono";
+import type { Logger } from "pino";
 import { routePath } from "hono/route";
 import { randomUUID } from "node:crypto";
 import type { Deps } from "../wiring.ts";
@@ -7,15 +8,24 @@ import type { AppEnv } from "./env.ts";
 
 const INCOMING_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
+/** The request's logger (bound to its id), created on first use: most requests never log. */
+export function requestLog(c: Context<AppEnv>): Logger {
+  let log = c.get("requestLog");
+  if (!log) {
+    log = c.get("logger").child({ reqId: c.get("requestId") });
+    c.set("requestLog", log);
+  }
+  return log;
+}
+
 export function observe(deps: Pick<Deps, "logger" | "metrics">) {
   const { httpRequests, httpDuration } = deps.metrics;
   return async function observeRequest(c: Context<AppEnv>, next: Next) {
     const started = performance.now();
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
-    const log = deps.logger.child({ reqId: requestId });
     c.set("requestId", requestId);
-    c.set("log", log);
+    c.set("logger", deps.logger);
     c.set("session", null);
     await next();
     c.header("X-Request-Id", requestId);
@@ -25,6 +35,6 @@ export function observe(deps: Pick<Deps, "logger" | "metrics">) {
     const seconds = (performance.now() - started) / 1000;
     httpRequests.inc(labels);
     httpDuration.observe(labels, seconds);
-    if (log.isLevelEnabled("info")) log.info({ method: c.req.method, path: c.req.path, route, status: c.res.status, ms: Math.round(seconds * 1e4) / 10 }, "request");
+    if (deps.logger.isLevelEnabled("info")) requestLog(c).info({ method: c.req.method, path: c.req.path, route, status: c.res.status, ms: Math.round(seconds * 1e4) / 10 }, "request");
   };
 }

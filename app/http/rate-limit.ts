@@ -3,6 +3,7 @@ import type { Context, Next } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { RateLimiter } from "../ports.ts";
 import type { AppEnv } from "./env.ts";
+import { requestLog } from "./observe.ts";
 import { AppError } from "./problem.ts";
 
 export function clientAddress(c: Context, trustProxy: boolean): string {
@@ -25,7 +26,7 @@ export function rateLimit(limiter: RateLimiter, opts: { trustProxy: boolean }) {
     try {
       verdict = await limiter.hit(clientAddress(c, opts.trustProxy));
     } catch (err) {
-      c.get("log").warn({ err: (err as Error).message }, "rate limiter unavailable; request allowed");
+      requestLog(c).warn({ err: (err as Error).message }, "rate limiter unavailable; request allowed");
     }
     if (verdict && !verdict.allowed) {
       throw new AppError(429, "rate-limited", "too many requests from this client; retry after the Retry-After seconds", {

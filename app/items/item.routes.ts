@@ -65,7 +65,7 @@ export function itemRoutes(deps: Deps) {
       c.header("ETag", etag);
       const inm = c.req.header("if-none-match");
       if (inm && inm.split(",").some((t) => t.trim().replace(/^W\//, "") === etag || t.trim() === "*")) return c.body(null, 304);
-      return c.json(item, 200);
+      return c.body(item.json, 200, { "Content-Type": "application/json" });
     })
     .put("/:id", auth, jsonBody(contentBody), async (c) => {
       const id = checkId((c.req.param("id") ?? ""));

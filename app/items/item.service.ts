@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Deps } from "../wiring.ts";
 import type { CacheResult } from "../health/metrics.ts";
-import type { Item, ReadContext, Session } from "../ports.ts";
+import type { CachedItem, ReadContext, Session } from "../ports.ts";
 import { AppError } from "../http/problem.ts";
 
 type ServiceDeps = Pick<Deps, "items" | "cache" | "sessions" | "metrics" | "logger">;
@@ -22,7 +22,7 @@ export function createItemService(deps: ServiceDeps) {
   }
 
   return {
-    async read(id: string, ctx: ReadContext): Promise<{ item: Item | null; cache: CacheResult }> {
+    async read(id: string, ctx: ReadContext): Promise<{ item: CachedItem | null; cache: CacheResult }> {
       let cacheUp = true;
       try {
         const hit = await cache.get(id);
@@ -37,7 +37,7 @@ export function createItemService(deps: ServiceDeps) {
       if (item && cacheUp) await cache.set(item).catch(() => undefined);
       const result: CacheResult = cacheUp ? "miss" : "bypass";
       cacheCounter.inc({ result });
-      return { item, cache: result };
+      return { item: item ? { version: item.version, json: JSON.stringify(item) } : null, cache: result };
     },
 
     list: items.listByOwner,

@@ -6,6 +6,7 @@ import type { Context, Next } from "hono";
 import { getCookie } from "hono/cookie";
 import type { SessionStore } from "../ports.ts";
 import type { AppEnv } from "../http/env.ts";
+import { requestLog } from "../http/observe.ts";
 import { AppError, unavailable } from "../http/problem.ts";
 import { looksLikeToken } from "./session-token.ts";
 
@@ -29,7 +30,7 @@ export function requireSession(sessions: SessionStore) {
     try {
       session = await sessions.get(token);
     } catch (err) {
-      c.get("log").warn({ err: (err as Error).message }, "session store unavailable");
+      requestLog(c).warn({ err: (err as Error).message }, "session store unavailable");
       throw unavailable("session store");
     }
     if (!session) throw new AppError(401, "invalid-session", "the session is unknown or expired; log in again");

@@ -32,7 +32,7 @@ function describeCache(name: string, make: () => Promise<{ cache: ItemCache; clo
       expect(await cache.set(item(2))).to.equal(true);
       expect(await cache.set(item(1))).to.equal(false);
       expect(await cache.set(item(2))).to.equal(false);
-      expect((await cache.get("0190-item"))?.content).to.equal("v2");
+      expect(JSON.parse((await cache.get("0190-item"))!.json)).to.deep.equal(item(2));
       expect(await cache.set(item(3))).to.equal(true);
       expect((await cache.get("0190-item"))?.version).to.equal(3);
     });
