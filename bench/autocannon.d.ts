@@ -13,7 +13,7 @@ declare module "autocannon" {
     requests?: Array<{ setupRequest?: (req: Request) => Request }>;
   }
   interface Result {
-    requests: { average: number };
+    requests: { average: number; total: number };
     latency: { p99: number };
     errors: number;
     timeouts: number;

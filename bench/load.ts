@@ -3,7 +3,7 @@
  * autocannon otherwise. Both hold `connections` open for `seconds` and report req/s and p99 latency.
  */
 import { execFile } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -16,6 +16,22 @@ export interface LoadResult {
   p99Ms: number;
   errors: number;
   non2xx: number;
+  requests: number;
+}
+
+/**
+ * CPU seconds a process has used (user + system, from /proc; Linux only, else undefined). CPU per request is steadier
+ * than req/s on a box shared with other work: it does not count time the process waited for a core.
+ */
+export async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
+  if (!pid) return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ ticks (100/s on Linux)
+  } catch {
+    return undefined;
+  }
 }
 
 /** Zipf(s) over ranks 1..n: the cumulative distribution, sampled by binary search. */
@@ -60,8 +76,8 @@ request = function()
   return wrk.format("GET", paths[lo])
 end
 done = function(summary, latency, requests)
-  io.write(string.format("RESULT %f %f %d %d\\n", summary.requests / (summary.duration / 1e6), latency:percentile(99) / 1000,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))
+  io.write(string.format("RESULT %f %f %d %d %d\\n", summary.requests / (summary.duration / 1e6), latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status, summary.requests))
 end
 `;
 }
@@ -80,9 +96,9 @@ export async function runLoad(opts: {
     const { stdout } = await run("wrk", ["-t2", `-c${opts.connections}`, `-d${opts.seconds}s`, "-s", script, opts.url], {
       timeout: (opts.seconds + 30) * 1000,
     });
-    const m = /RESULT (\S+) (\S+) (\d+) (\d+)/.exec(stdout);
+    const m = /RESULT (\S+) (\S+) (\d+) (\d+) (\d+)/.exec(stdout);
     if (!m) throw new Error(`could not read wrk's output:\n${stdout}`);
-    return { requestsPerSecond: Number(m[1]), p99Ms: Number(m[2]), errors: Number(m[3]), non2xx: Number(m[4]) };
+    return { requestsPerSecond: Number(m[1]), p99Ms: Number(m[2]), errors: Number(m[3]), non2xx: Number(m[4]), requests: Number(m[5]) };
   }
   const next = zipfSampler(opts.paths.length, opts.zipfS);
   const result = await autocannon({
@@ -91,5 +107,11 @@ export async function runLoad(opts: {
     duration: opts.seconds,
     requests: [{ setupRequest: (req) => ({ ...req, path: opts.paths[next()]! }) }],
   });
-  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+  return {
+    requestsPerSecond: result.requests.average,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    requests: result.requests.total,
+  };
 }

@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
 import { createPool } from "mysql2/promise";
 import { Redis } from "ioredis";
-import { haveWrk, runLoad, type LoadResult } from "./load.ts";
+import { cpuSeconds, haveWrk, runLoad, type LoadResult } from "./load.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -93,14 +93,21 @@ try {
   servers.push(bare.proc);
 
   const targets = { app: app.url, bare: bare.url };
-  const results: Record<keyof typeof targets, LoadResult[]> = { app: [], bare: [] };
+  const pids = { app: app.proc.pid, bare: bare.proc.pid };
+  const results: Record<keyof typeof targets, Array<LoadResult & { cpuMicrosPerRequest?: number }>> = { app: [], bare: [] };
   process.stderr.write(`warming up (${args.warmup}s each)...\n`);
   for (const url of Object.values(targets)) await runLoad({ tool, url, paths, zipfS, connections, seconds: Number(args.warmup) });
   for (let r = 0; r < rounds; r++) {
     for (const name of ["bare", "app"] as const) {
+      const cpuBefore = await cpuSeconds(pids[name]);
       const res = await runLoad({ tool, url: targets[name], paths, zipfS, connections, seconds });
-      results[name].push(res);
-      process.stderr.write(`round ${r + 1} ${name}: ${Math.round(res.requestsPerSecond)} req/s, p99 ${res.p99Ms.toFixed(1)} ms, errors ${res.errors}, non-2xx ${res.non2xx}\n`);
+      const cpuAfter = await cpuSeconds(pids[name]);
+      const cpuMicrosPerRequest = cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) * 1e6) / res.requests : undefined;
+      results[name].push({ ...res, cpuMicrosPerRequest });
+      process.stderr.write(
+        `round ${r + 1} ${name}: ${Math.round(res.requestsPerSecond)} req/s, p99 ${res.p99Ms.toFixed(1)} ms, ` +
+          `server CPU ${cpuMicrosPerRequest?.toFixed(0) ?? "?"} µs/req, errors ${res.errors}, non-2xx ${res.non2xx}\n`,
+      );
     }
   }
   const metrics = await (await fetch(`${app.url}/metrics`)).text();
@@ -109,6 +116,9 @@ try {
     requestsPerSecond: Math.round(median(results[name].map((x) => x.requestsPerSecond))),
     p99Ms: Number(median(results[name].map((x) => x.p99Ms)).toFixed(1)),
     errors: results[name].reduce((a, x) => a + x.errors + x.non2xx, 0),
+    cpuMicrosPerRequest: results[name].every((x) => x.cpuMicrosPerRequest !== undefined)
+      ? Math.round(median(results[name].map((x) => x.cpuMicrosPerRequest!)))
+      : null,
   });
   const report = {
     tool,
@@ -120,12 +130,17 @@ try {
     bare: summary("bare"),
     app: summary("app"),
     ratio: Number((summary("app").requestsPerSecond / summary("bare").requestsPerSecond).toFixed(2)),
+    cpuRatio:
+      summary("app").cpuMicrosPerRequest && summary("bare").cpuMicrosPerRequest
+        ? Number((summary("bare").cpuMicrosPerRequest! / summary("app").cpuMicrosPerRequest!).toFixed(2))
+        : null,
     cacheHitRatio: Number((count("hit") / Math.max(1, count("hit") + count("miss") + count("bypass"))).toFixed(4)),
   };
   console.log(`\nread path (${tool}, ${connections} connections, ${seconds}s x ${rounds} rounds, Zipf(${zipfS}) over ${itemCount} items)`);
-  console.log(`  bare Hono : ${report.bare.requestsPerSecond} req/s, p99 ${report.bare.p99Ms} ms`);
-  console.log(`  app       : ${report.app.requestsPerSecond} req/s, p99 ${report.app.p99Ms} ms (cache hit ratio ${report.cacheHitRatio})`);
-  console.log(`  ratio app/bare: ${report.ratio}`);
+  console.log(`  bare Hono : ${report.bare.requestsPerSecond} req/s, p99 ${report.bare.p99Ms} ms, server CPU ${report.bare.cpuMicrosPerRequest} µs/req`);
+  console.log(`  app       : ${report.app.requestsPerSecond} req/s, p99 ${report.app.p99Ms} ms, server CPU ${report.app.cpuMicrosPerRequest} µs/req`);
+  console.log(`  ratio app/bare: ${report.ratio} (throughput), ${report.cpuRatio ?? "?"} (bare CPU per request / app CPU per request)`);
+  console.log(`  cache hit ratio since start (includes the fill's misses): ${report.cacheHitRatio}`);
   console.log(JSON.stringify(report));
 } finally {
   for (const proc of servers) proc.kill("SIGTERM");

@@ -27,8 +27,9 @@ export function observe(deps: Pick<Deps, "logger" | "metrics">) {
     c.set("requestId", requestId);
     c.set("logger", deps.logger);
     c.set("session", null);
-    await next();
+    // Before next(): set once the response exists, Hono would have to copy it into a streamed Response (3x the CPU).
     c.header("X-Request-Id", requestId);
+    await next();
     // The matched route pattern, not the raw path, keeps label cardinality bounded.
     const route = c.res.status === 404 && !c.error ? "unmatched" : routePath(c);
     const labels = { method: c.req.method, route, status: String(c.res.status) };
