@@ -16,8 +16,24 @@ export async function migrate(opts: { databaseUrl?: string; dataDir?: string }):
 }
 
 /** Migrate through an already open database (the service does this at start). */
-export async function migrateWith(handle: DbHandle): Promise<{ applied: string[] }> {
-  const provider: MigrationProvider = { getMigrations: async () => migrations(handle.dialect) };
+export async function migrateWith(
+  handle: DbHandle,
+  provider: MigrationProvider = { getMigrations: async () => migrations(handle.dialect) },
+): Promise<{ applied: string[] }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(handle, provider);
+    } catch (err) {
+      // SQLite: a run whose read snapshot went stale while another process held the lock gets SQLITE_BUSY at once
+      // (waiting could deadlock). The run was one transaction and rolled back whole, so running it again is safe.
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      if (handle.dialect !== "sqlite" || !code?.startsWith("SQLITE_BUSY") || attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));
+    }
+  }
+}
+
+async function migrateOnce(handle: DbHandle, provider: MigrationProvider): Promise<{ applied: string[] }> {
   const migrator = new Migrator({ db: handle.db, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

@@ -48,6 +48,32 @@ describe("migrate()", function () {
     }
   });
 
+  it("holds the SQLite lock for the whole run: a second process waits instead of re-running a slow migration", async () => {
+    for (const unlocked of [false, true]) {
+      const dir = await mkdtemp(join(tmpdir(), "scale-migrate-slow-"));
+      try {
+        // The second process starts 300 ms into the first one's 800 ms migration.
+        const worker = join(import.meta.dirname, "migrate-worker.ts");
+        const env = { ...process.env, SLOW_SQLITE: dir, UNLOCKED: unlocked ? "1" : "0" };
+        const startAt = Date.now() + 4000;
+        const runs = await Promise.all(
+          [startAt, startAt + 300].map((at) =>
+            run(process.execPath, ["--import", "tsx", worker], { env: { ...env, START_AT: String(at) }, timeout: 30_000 }),
+          ),
+        );
+        const results = runs.map((r) => JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { applied?: string[]; error?: string });
+        if (unlocked) {
+          // kysely's stock adapter: the second run read "nothing applied" and ran the migration again.
+          expect(results.some((r) => r.error), "the unlocked run should have raced").to.equal(true);
+        } else {
+          expect(results).to.deep.equal([{ applied: ["0001_slow"] }, { applied: [] }]);
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
   it("migrates MariaDB under GET_LOCK: concurrent runs apply each migration exactly once", async () => {
     const name = `app_migrate_${randomBytes(4).toString("hex")}`;
     await createDatabase(SHARED_MARIADB, name);
