@@ -33,3 +33,9 @@ export const RUNBOOKS: readonly Runbook[] = [
 export function getRunbook(id: string): Runbook | undefined {
   return RUNBOOKS.find((r) => r.id === id);
 }
+
+/** Alarm ids no runbook answers (the cross-check against stacks/alarms.ts). */
+export function alarmsWithoutRunbook(alarmIds: readonly string[], runbooks: readonly Runbook[] = RUNBOOKS): string[] {
+  const answered = new Set(runbooks.flatMap((r) => r.answersAlarms));
+  return alarmIds.filter((id) => !answered.has(id));
+}

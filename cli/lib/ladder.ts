@@ -1,14 +1,8 @@
-/** The stage ladder as the CLI reads it (stacks/stages.ts is the single source of truth). */
-export interface StageInfo {
-  id: number;
-  name: string;
-  summary: string;
-  promoteWhen: string | null;
-}
+/** The stage ladder as the CLI reads it (stacks/stages.ts is the single source of truth; it has no Pulumi import). */
+import type { Stage } from "../../stacks/stages.ts";
 
-const STAGES_MODULE = "../../stacks/stages.ts";
+export type StageInfo = Pick<Stage, "id" | "name" | "summary" | "promoteWhen">;
 
 export async function loadLadder(): Promise<readonly StageInfo[]> {
-  const m = (await import(STAGES_MODULE)) as { STAGES: readonly StageInfo[] };
-  return m.STAGES;
+  return (await import("../../stacks/stages.ts")).STAGES;
 }

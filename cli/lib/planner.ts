@@ -2,24 +2,12 @@
  * The offline side of a stage move: the two stages' plans (the Pulumi program under SDK mocks),
  * what changes between them, and the transition guard's reasons to refuse. Faked in tests.
  */
-export interface PlanLike {
-  stage: number;
-  name: string;
-  resources: { urn: string; type: string; protect: boolean; inputs: Record<string, unknown> }[];
-}
-export interface ChangeLike {
-  urn: string;
-  type: string;
-  action: "create" | "delete" | "update" | "replace";
-  stateful: boolean;
-  fields: string[];
-}
-export interface ViolationLike {
-  urn: string;
-  type: string;
-  rule: string;
-  message: string;
-}
+import type { Change, Plan } from "../../stacks/plan.ts";
+import type { Violation } from "../../stacks/transition-guard.ts";
+
+export type PlanLike = Pick<Plan, "stage" | "name"> & { resources: Pick<Plan["resources"][number], "urn" | "type" | "protect" | "inputs">[] };
+export type ChangeLike = Change;
+export type ViolationLike = Violation;
 
 export interface Planner {
   plan(stage: number, configFile?: string): Promise<PlanLike>;
@@ -27,19 +15,14 @@ export interface Planner {
   check(from: PlanLike, to: PlanLike): ViolationLike[];
 }
 
-// The stacks package is loaded only by the commands that plan: it pulls in @pulumi/* (1-2 s).
-const PLAN_MODULE = "../../stacks/plan.ts";
-const GUARD_MODULE = "../../stacks/transition-guard.ts";
-
+/** The stacks' own planner and guard, loaded only when a move is planned: they pull in @pulumi/* (1-2 s). */
 export async function stacksPlanner(): Promise<Planner> {
-  const plan = (await import(PLAN_MODULE)) as {
-    planStage(stage: number, opts?: { configFile?: string }): Promise<PlanLike>;
-    diffPlans(from: PlanLike, to: PlanLike): ChangeLike[];
-  };
-  const guard = (await import(GUARD_MODULE)) as { checkTransition(from: PlanLike, to: PlanLike): ViolationLike[] };
+  const { planStage, diffPlans } = await import("../../stacks/plan.ts");
+  const { checkTransition } = await import("../../stacks/transition-guard.ts");
   return {
-    plan: (stage, configFile) => plan.planStage(stage, configFile ? { configFile } : {}),
-    diff: (from, to) => plan.diffPlans(from, to),
-    check: (from, to) => guard.checkTransition(from, to),
+    plan: (stage, configFile) => planStage(stage, configFile ? { configFile } : {}),
+    // The real planner hands back real Plans; the fakes in tests never reach these.
+    diff: (from, to) => diffPlans(from as Plan, to as Plan),
+    check: (from, to) => checkTransition(from as Plan, to as Plan),
   };
 }

@@ -3,9 +3,6 @@ import { BaseCommand } from "../../lib/base-command.ts";
 import { loadConfig } from "../../lib/config.ts";
 import { redactString } from "../../lib/redact.ts";
 
-// The app owns its migrations; loaded only here (kysely and the drivers are not needed for --help).
-const MIGRATE_MODULE = "../../../app/db/migrate.ts";
-
 export default class DbMigrate extends BaseCommand {
   static override description = "Apply the app's pending schema migrations to a database (safe to run from several places at once).";
   static override examples = [
@@ -35,9 +32,8 @@ export default class DbMigrate extends BaseCommand {
       if (!/^(mysql|mariadb):$/.test(url.protocol) || url.pathname.length < 2)
         this.usageError(`--database-url must be mysql://user:pw@host:3306/dbname (a MySQL URL with the database name), got ${redactString(databaseUrl)}`);
     }
-    const { migrate } = (await import(MIGRATE_MODULE)) as {
-      migrate(opts: { databaseUrl?: string; dataDir?: string }): Promise<{ applied: string[] }>;
-    };
+    // The app owns its migrations; loaded only here (kysely and the drivers are not needed for --help).
+    const { migrate } = await import("../../../app/db/migrate.ts");
     const target = databaseUrl ? redactString(databaseUrl) : `the SQLite database in ${dataDir}`;
     let applied: string[];
     try {

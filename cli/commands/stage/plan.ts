@@ -26,12 +26,14 @@ export default class StagePlan extends BaseCommand {
     const { planStage, diffPlans } = await import("../../../stacks/plan.ts");
     const { StackConfigError } = await import("../../../stacks/config.ts");
     const { planJson, formatPlan, formatChanges } = await import("../../lib/plan-format.ts");
+    const { formatPlanCost } = await import("../../lib/cost.ts");
     try {
       const to = await planStage(flags.stage, { configFile: flags.config });
       const from = flags.from === undefined ? undefined : await planStage(flags.from, { configFile: flags.config });
       const changes = from ? diffPlans(from, to) : undefined;
       if (!this.jsonEnabled()) {
         for (const line of from && changes ? formatChanges(from, to, changes) : formatPlan(to)) this.log(line);
+        for (const line of formatPlanCost(to, from)) this.log(line);
       }
       return planJson(to, changes);
     } catch (error) {

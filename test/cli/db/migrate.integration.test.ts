@@ -1,15 +1,13 @@
 import { expect } from "chai";
 import { createConnection } from "mysql2/promise";
 import { json, scale } from "../run-scale.ts";
-import { repoFileExists } from "../../support/optional-module.ts";
 
 // The shared MariaDB on 3306, in a database of this test's own.
 const DB = "scale_cli_migrate_test";
 const ROOT = "mysql://root@127.0.0.1:3306";
 
 describe("scale db migrate", () => {
-  before(async function () {
-    if (!repoFileExists("app/db/migrate.ts")) this.skip();
+  before(async () => {
     const conn = await createConnection({ uri: ROOT });
     await conn.query(`DROP DATABASE IF EXISTS ${DB}`);
     await conn.query(`CREATE DATABASE ${DB} CHARACTER SET utf8mb4`);

@@ -1,14 +1,10 @@
 import { expect } from "chai";
 import { useStageDeps } from "../../../cli/lib/stage-deps.ts";
 import { json, scale } from "../run-scale.ts";
-import { repoFileExists } from "../../support/optional-module.ts";
 import { FakeEngine, FakePlanner } from "./fakes.ts";
 
 describe("scale stage status", () => {
   let restore: () => void = () => {};
-  before(function () {
-    if (!repoFileExists("stacks/stages.ts")) this.skip();
-  });
   afterEach(() => restore());
 
   it("shows the current stage, the next one and the deployment's endpoints", async () => {
