@@ -1,9 +1,9 @@
 /**
  * A stage move, step by step: check the move, the offline safety check, preview, confirm, the
  * move's own before-steps, update, verify through the new endpoint, and an audit record whatever
- * the outcome. Moves that add or drop stateful parts run expand-then-contract: first an update
- * limited to what is added (up) or to what stays (down), then the data step or a health check,
- * then the full update that switches the app over and removes what is no longer used.
+ * the outcome. Moves that move data or remove anything run expand-then-contract: first an update
+ * limited to what is created (0 -> 1) or to everything but the removals, then the data step or a
+ * health check, then the full update that switches the app over and removes what is no longer used.
  */
 import { openAudit, readAudit, type AuditSink } from "./audit.ts";
 import type { Confirmation } from "./confirm.ts";
@@ -145,19 +145,21 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
     throw refuse(answer === "no-tty" ? "no terminal to confirm the move: pass --yes to run it unattended" : "not confirmed; nothing was changed");
   });
 
-  const expand = expandTargets(req.direction, changes, from === 0 && to === 1);
+  const movesData = from === 0 && to === 1;
+  const removes = !movesData && changes.some((c) => c.action === "delete");
+  const expand = expandTargets(changes, movesData);
   if (expand.length) {
     await step(
-      req.direction === "up" ? "expand" : "detach",
+      movesData ? "expand" : "detach",
       async () => {
         updateStarted = true;
         const r = await engine.up(req.stack, to, (line) => req.log(`  ${line.trimEnd()}`), expand);
         outputs = r.outputs;
         return { targets: expand.length, changeSummary: r.changeSummary };
       },
-      req.direction === "up"
+      movesData
         ? `stage ${to}'s new resources exist; the app still runs as at stage ${from}`
-        : `the app no longer uses what stage ${to} drops; those resources still exist`,
+        : `everything of stage ${to} is in place and the app no longer uses what stage ${to} drops; those resources still exist`,
     );
   }
 
@@ -190,7 +192,7 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
     );
   }
 
-  if (req.direction === "down" && expand.length) await step("verify-detached", () => healthy(outputs, deps), state);
+  if (removes && expand.length) await step("verify-detached", () => healthy(outputs, deps), state);
 
   await step(
     "up",
@@ -209,9 +211,13 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
   return { stack: req.stack, from, to, result: "succeeded", steps, outputs };
 }
 
-/** The first, partial update: what an up move adds before data moves, or what stays on a down move. */
-export function expandTargets(direction: "up" | "down", changes: ChangeLike[], movesData: boolean): string[] {
-  if (direction === "up") return movesData ? changes.filter((c) => c.action === "create").map((c) => c.urn) : [];
+/**
+ * The first, partial update. A data move (0 -> 1) first creates only what is new, so the data can be copied
+ * before the app switches. A move that removes anything first applies everything else (the app stops using
+ * what goes), so a health check can pass before anything is deleted. Other moves need no first phase.
+ */
+export function expandTargets(changes: ChangeLike[], movesData: boolean): string[] {
+  if (movesData) return changes.filter((c) => c.action === "create").map((c) => c.urn);
   if (!changes.some((c) => c.action === "delete")) return [];
   return changes.filter((c) => c.action !== "delete").map((c) => c.urn);
 }

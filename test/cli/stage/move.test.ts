@@ -111,6 +111,24 @@ describe("scale stage up / down", () => {
     expect(json<TransitionReport>(run).steps.map((s) => s.id)).to.include.members(["detach", "verify-detached"]);
   });
 
+  it("with the stacks' real plans, 1 -> 2 applies everything but the box's removal, checks health, then retires the box", async function () {
+    this.timeout(120_000);
+    restore();
+    const { stacksPlanner } = await import("../../../cli/lib/planner.ts");
+    restore = useStageDeps({ engine: async () => engine, planner: stacksPlanner, healthTimeoutMs: 300, healthIntervalMs: 20 });
+    engine.stage = 1;
+    const run = await up("--yes", "--json");
+    expect(run.exit, run.stdout).to.equal(0);
+    const ups = engine.calls.filter((c) => c.op === "up");
+    expect(ups).to.have.length(2);
+    expect(ups[0]?.targets?.length).to.be.greaterThan(0);
+    expect(ups[0]?.targets?.some((u) => u.endsWith("::box-instance"))).to.equal(false);
+    expect(ups[1]?.targets).to.equal(undefined);
+    expect(json<TransitionReport>(run).steps.map((s) => s.id)).to.deep.equal([
+      "check-move", "safety-check", "preview", "confirm", "detach", "verify-detached", "up", "verify",
+    ]);
+  });
+
   it("0 -> 1 needs the data-move parameters (exit 2) before touching anything", async () => {
     engine.stage = 0;
     const run = await up("--yes");
