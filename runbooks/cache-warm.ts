@@ -1,5 +1,6 @@
 import type { Runbook } from "./lib/types.ts";
 import { VerifyFailed } from "./lib/types.ts";
+import { adminPost } from "./lib/app-admin.ts";
 
 async function readItem(appUrl: string, id: string): Promise<{ status: number; cache: string | null }> {
   const res = await fetch(new URL(`/v1/items/${encodeURIComponent(id)}`, appUrl), { signal: AbortSignal.timeout(5000) });
@@ -7,44 +8,58 @@ async function readItem(appUrl: string, id: string): Promise<{ status: number; c
   return { status: res.status, cache: res.headers.get("x-cache") };
 }
 
-/** Warms through the app's own read path, so what lands in the cache is exactly what the app would put there. */
+/** Warms through the app, so what lands in the cache is exactly what the app would put there. */
 export const cacheWarm: Runbook = {
   id: "cache-warm",
-  title: "Warm the cache by reading hot items through the app",
+  title: "Warm the cache through the app: its admin endpoint (newest items), or by reading given items",
   whenToUse: "After a cache flush, a new cache node or a failover, before traffic returns (a cold cache sends every read to the database).",
   answersAlarms: [],
   destructive: false,
   params: [
     { name: "app-url", description: "the app's base URL (the load balancer or one server)", required: true, pattern: /^https?:\/\/\S+$/ },
-    { name: "ids", description: "comma-separated item ids to warm (the hot set)", required: true, pattern: /^[\w-]+(,[\w-]+)*$/ },
+    { name: "admin-token", description: "the app's ADMIN_TOKEN: warm the newest items with POST /admin/cache/warm", secret: true },
+    { name: "limit", description: "how many of the newest items the admin endpoint loads", default: "1000", pattern: /^[1-9]\d{0,5}$/ },
+    { name: "ids", description: "comma-separated item ids to read instead (the hot set)", pattern: /^[\w-]+(,[\w-]+)*$/ },
   ],
+  validate: (p) => (p.ids || p["admin-token"] ? undefined : "give --param admin-token=... (newest items) or --param ids=a,b,c"),
   steps: [
     {
       id: "warm",
-      title: "Read each item once",
+      title: "Load the items into the cache",
       timeoutSeconds: 600,
       onFailure: "abort",
-      verifies: "every item was read (200) or is gone (404)",
+      verifies: "the app answered the warm call, or every item read gave 200 (or 404: gone)",
       async act(ctx) {
-        const ids = (ctx.params.ids as string).split(",");
-        const statuses: Record<string, number> = {};
-        // A read fills the cache; a dry run records what it would read and reads nothing.
-        await ctx.effect(`GET ${ctx.params["app-url"]}/v1/items/<id> for ${ids.length} ids`, async () => {
-          for (const id of ids) statuses[id] = (await readItem(ctx.params["app-url"] as string, id)).status;
-        });
-        return { statuses };
+        const app = ctx.params["app-url"] as string;
+        if (ctx.params.ids) {
+          const ids = ctx.params.ids.split(",");
+          const statuses: Record<string, number> = {};
+          // A read fills the cache; a dry run records what it would read and reads nothing.
+          await ctx.effect(`GET ${app}/v1/items/<id> for ${ids.length} ids`, async () => {
+            for (const id of ids) statuses[id] = (await readItem(app, id)).status;
+          });
+          return { statuses };
+        }
+        const out = await ctx.effect(`POST ${app}/admin/cache/warm?limit=${ctx.params.limit}`, () =>
+          adminPost(app, `/admin/cache/warm?limit=${ctx.params.limit}`, ctx.params["admin-token"] as string),
+        );
+        return { read: out?.read, stored: out?.stored };
       },
-      async verify(_ctx, acted) {
+      async verify(ctx, acted) {
+        if (!ctx.params.ids) {
+          if (typeof acted.read !== "number") throw new VerifyFailed("the app did not say how many items it read");
+          return;
+        }
         const bad = Object.entries(acted.statuses as Record<string, number>).filter(([, s]) => s !== 200 && s !== 404);
         if (bad.length) throw new VerifyFailed(`reads failed: ${bad.map(([id, s]) => `${id} -> ${s}`).join(", ")}`);
       },
     },
     {
       id: "verify-cached",
-      title: "Read again and check the cache served them",
+      title: "Read the given items again and check the cache served them",
       timeoutSeconds: 600,
       onFailure: "continue",
-      verifies: "the second read of each found item says X-Cache: hit or l1",
+      verifies: "the second read of each found item says X-Cache: hit or l1 (with ids only)",
       async act() {},
       async verify(ctx) {
         const statuses = (ctx.outputs.warm?.statuses ?? {}) as Record<string, number>;

@@ -71,6 +71,8 @@ export function resolveParams(runbook: Runbook, given: Record<string, string>): 
       throw new ParamError(`--param ${spec.name}: "${spec.secret ? "[secret]" : value}" does not match ${spec.pattern} (${spec.description})`);
     out[spec.name] = value;
   }
+  const problem = runbook.validate?.(out);
+  if (problem) throw new ParamError(`runbook ${runbook.id}: ${problem}`);
   return Object.freeze(out);
 }
 

@@ -42,6 +42,8 @@ export interface Runbook {
   /** Alarm ids from stacks/alarms.ts this runbook answers. */
   answersAlarms: readonly string[];
   params: readonly ParamSpec[];
+  /** Checks across parameters (e.g. "one of these two"); returns what is wrong, for a usage error. */
+  validate?(params: Params): string | undefined;
   /** Changes state: asks for confirmation (or --yes) unless it is a dry run. */
   destructive: boolean;
   steps: readonly Step[];

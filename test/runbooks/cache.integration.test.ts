@@ -31,7 +31,7 @@ describe("cache runbooks (real Redis)", () => {
       const { report, audit } = await runForTest(cacheFlush, { "redis-url": REDIS_URL, pattern: `${PREFIX}item:*` });
       expect(report.result).to.equal("succeeded");
       expect(report.steps[0]?.outputs.matching).to.equal(1200);
-      expect(report.steps[1]?.outputs.deleted).to.equal(1200);
+      expect(report.steps[1]?.outputs.removed).to.equal(1200);
       expect(await redis.get(`${PREFIX}session:1`)).to.equal("keep");
       expect(JSON.stringify(audit)).not.to.include("6379");
     });
