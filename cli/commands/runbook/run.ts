@@ -1,5 +1,6 @@
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../../lib/base-command.ts";
+import { ExitCode } from "../../lib/exit-codes.ts";
 import { loadConfig } from "../../lib/config.ts";
 import { confirm } from "../../lib/confirm.ts";
 import type { RunReport } from "../../../runbooks/lib/run.ts";
@@ -55,9 +56,10 @@ export default class RunbookRun extends BaseCommand {
       const step = report.steps.find((s) => s.id === report.failedStep);
       const done = report.steps.filter((s) => s.status === "succeeded").map((s) => s.id);
       const message = `${runbook.id} failed at step ${report.failedStep}: ${step?.error}. Done before it: ${done.join(", ") || "nothing"}. Audit: ${audit.path} (run ${report.runId})`;
+      // Under --json the report is the one document on stdout, and the exit code still says it failed.
       if (this.jsonEnabled()) {
-        this.logJson(report);
-        this.exit(1);
+        process.exitCode = ExitCode.Failed;
+        return report;
       }
       this.failed(message);
     }

@@ -94,6 +94,13 @@ describe("scale runbook", () => {
     expect(kinds).to.deep.equal(["runbook.start", "runbook.step", "runbook.step", "runbook.end"]);
   });
 
+  it("under --json a failed run prints one JSON report and still exits 1", async () => {
+    asg.on(UpdateAutoScalingGroupCommand).rejects(new Error("Throttling: rate exceeded"));
+    const run = await scale(["runbook", "run", "scale-tier", "--yes", "--json", "--audit-log", auditPath, ...tier]);
+    expect(run.exit).to.equal(1);
+    expect(json<RunReport>(run)).to.deep.include({ result: "failed", failedStep: "set-capacity" });
+  });
+
   it("a failed step exits 1 naming the step and what was done before it", async () => {
     asg.on(UpdateAutoScalingGroupCommand).rejects(new Error("AccessDenied: not authorized to perform UpdateAutoScalingGroup"));
     const run = await scale(["runbook", "run", "scale-tier", "--yes", "--audit-log", auditPath, ...tier]);
