@@ -41,6 +41,15 @@ const envSchema = z.object({
   /** Use the last X-Forwarded-For hop (the load balancer's) as the client address. */
   TRUST_PROXY: z.enum(["0", "1", "false", "true"]).default("0").transform((v) => v === "1" || v === "true"),
   CACHE_TTL_SECONDS: intFrom(1, 86_400 * 7).default(300),
+  /** In-process L1 in front of Redis: entry lifetime (0 turns L1 off), and its bounds. */
+  CACHE_L1_TTL_MS: intFrom(0, 60_000).default(1000),
+  CACHE_L1_MAX_ENTRIES: intFrom(1, 10_000_000).default(10_000),
+  CACHE_L1_MAX_MB: intFrom(1, 65_536).default(64),
+  /** How long a 404 is remembered (0: not at all). */
+  CACHE_NEGATIVE_TTL_SECONDS: intFrom(0, 3600).default(5),
+  /** The fill lease on a cold key, and how long other processes wait for its filler before reading the database. */
+  CACHE_FILL_LEASE_MS: intFrom(10, 60_000).default(2000),
+  CACHE_FILL_WAIT_MS: intFrom(0, 10_000).default(300),
   SESSION_TTL_SECONDS: intFrom(60, 86_400 * 365).default(86_400 * 7),
   SHUTDOWN_DEADLINE_MS: intFrom(0, 600_000).default(10_000),
   MIGRATE_ON_START: z.enum(["0", "1", "false", "true"]).default("1").transform((v) => v === "1" || v === "true"),

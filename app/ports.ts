@@ -98,6 +98,9 @@ export interface CachedItem {
   json: string;
 }
 
+/** A cache answer meaning "no such item" (a negative entry or a deleted id): a 404 without asking the database. */
+export const ABSENT = "absent";
+
 /**
  * The item cache. Every entry carries the row version, and a set never replaces a newer version with an older one:
  * `invalidate(id, v)` leaves a marker that refuses any set below v, `remove(id)` one that refuses every set, so a
@@ -105,10 +108,21 @@ export interface CachedItem {
  * cache is unreachable; callers treat that as a bypass.
  */
 export interface ItemCache {
-  /** The cached item as its JSON body (served as is: a hit does no parse or stringify) and its version. */
-  get(id: string): Promise<CachedItem | null>;
+  /**
+   * The cached item as its JSON body (served as is: a hit does no parse or stringify) and its version; ABSENT when
+   * the cache knows there is no such item; null when it does not know.
+   */
+  get(id: string): Promise<CachedItem | typeof ABSENT | null>;
   /** true if stored, false if refused because the cache already holds or expects a newer version. */
   set(item: Item): Promise<boolean>;
+  /** Remember for `ttlMs` that the id was not found; only into an empty slot, so it never hides a write's marker. */
+  setAbsent(id: string, ttlMs: number): Promise<void>;
+  /**
+   * Take the short lease to fill this id from the database (one filler per key across processes, so a cold hot key
+   * does not stampede the database); false when another holder has it. release() gives it back early.
+   */
+  lease(id: string, ttlMs: number): Promise<boolean>;
+  release(id: string): Promise<void>;
   invalidate(id: string, minVersion: number): Promise<void>;
   remove(id: string): Promise<void>;
   flush(): Promise<number>;

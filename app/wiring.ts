@@ -12,6 +12,8 @@ import { createUserRepository } from "./users/user.repository.ts";
 import { createRedisClient } from "./redis/client.ts";
 import { createRedisItemCache } from "./cache/redis-item-cache.ts";
 import { createMemoryItemCache } from "./cache/memory-item-cache.ts";
+import { L1Cache, subscribeInvalidations } from "./cache/l1-cache.ts";
+import { invalidationChannel } from "./cache/redis-item-cache.ts";
 import { createRedisSessionStore } from "./sessions/redis-session-store.ts";
 import { createMemorySessionStore } from "./sessions/memory-session-store.ts";
 import { createRedisRateLimiter } from "./rate-limit/redis-rate-limiter.ts";
@@ -26,6 +28,8 @@ export interface Deps {
   users: UserStore;
   sessions: SessionStore;
   cache: ItemCache;
+  /** The in-process L1 in front of Redis; null without Redis or with CACHE_L1_TTL_MS=0. */
+  l1: L1Cache | null;
   /** null when RATE_LIMIT_PER_MINUTE=0. */
   limiter: RateLimiter | null;
   reads: ReadRouter;
@@ -66,6 +70,7 @@ export async function buildDeps(config: Config, opts: WiringOptions = {}): Promi
   };
 
   let cache: ItemCache;
+  let l1: L1Cache | null = null;
   let sessions: SessionStore;
   let limiter: RateLimiter | null = null;
   const perMinute = config.RATE_LIMIT_PER_MINUTE;
@@ -84,6 +89,11 @@ export async function buildDeps(config: Config, opts: WiringOptions = {}): Promi
     sessions = createRedisSessionStore(redis, { prefix, ttlSeconds: config.SESSION_TTL_SECONDS });
     if (perMinute > 0) limiter = createRedisRateLimiter(redis, { prefix, perMinute });
     readiness.cache = () => cache.ping();
+    if (config.CACHE_L1_TTL_MS > 0) {
+      l1 = new L1Cache({ ttlMs: config.CACHE_L1_TTL_MS, maxEntries: config.CACHE_L1_MAX_ENTRIES, maxBytes: config.CACHE_L1_MAX_MB * 1024 * 1024 });
+      const sub = await subscribeInvalidations(redis, invalidationChannel(prefix), l1, logger);
+      closers.unshift(async () => sub.disconnect());
+    }
     closers.unshift(async () => {
       await redis.quit().catch(() => redis.disconnect());
     });
@@ -101,6 +111,7 @@ export async function buildDeps(config: Config, opts: WiringOptions = {}): Promi
     users: createUserRepository(db),
     sessions,
     cache,
+    l1,
     limiter,
     reads,
     logger,

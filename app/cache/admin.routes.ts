@@ -12,7 +12,7 @@ import { AppError } from "../http/problem.ts";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
-export function adminRoutes(deps: Pick<Deps, "cache" | "items" | "logger">, adminToken: string) {
+export function adminRoutes(deps: Pick<Deps, "cache" | "items" | "logger" | "l1">, adminToken: string) {
   const expected = digest(adminToken);
   return new Hono<AppEnv>()
     .use(async function adminOnly(c, next) {
@@ -23,6 +23,8 @@ export function adminRoutes(deps: Pick<Deps, "cache" | "items" | "logger">, admi
     })
     .post("/cache/flush", async (c) => {
       const removed = await deps.cache.flush();
+      // Other processes' L1 entries end within their TTL (about a second); this one's go now.
+      deps.l1?.clear();
       requestLog(c).warn({ removed }, "item cache flushed by admin");
       return c.json({ removed });
     })

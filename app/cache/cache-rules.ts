@@ -1,8 +1,9 @@
 /**
- * The versioned-set rule both cache adapters follow, and the TTL jitter. An entry is either an item at version n
- * ("V<n>|<json>") or a marker ("T<n>") meaning "nothing below version n may be stored".
+ * The versioned-set rule both cache adapters follow, and the TTL jitter. An entry is an item at version n
+ * ("V<n>|<json>"), a marker ("T<n>") meaning "nothing below version n may be stored", or "N": the database had no
+ * such row a moment ago (a short-lived negative entry; it counts as version 0, so any item replaces it).
  */
-import type { CachedItem, Item } from "../ports.ts";
+import { ABSENT, type CachedItem, type Item } from "../ports.ts";
 
 /** Marker version for a deleted item: refuses every set until it expires (ids are never reused). */
 export const DELETED = Number.MAX_SAFE_INTEGER;
@@ -11,9 +12,17 @@ export function encodeItem(item: Item): string {
   return `V${item.version}|${JSON.stringify(item)}`;
 }
 
-/** The item an entry holds (its JSON left unparsed), or null for a marker or anything unrecognised. */
-export function decodeItem(raw: string | undefined | null): CachedItem | null {
-  if (!raw || !raw.startsWith("V")) return null;
+export const ABSENT_ENTRY = "N";
+const DELETED_MARKER = `T${DELETED}`;
+
+/**
+ * The item an entry holds (its JSON left unparsed); ABSENT for a negative entry or a delete marker (ids are never
+ * reused, so a deleted id stays absent); null for an invalidation marker or anything unrecognised.
+ */
+export function decodeItem(raw: string | undefined | null): CachedItem | typeof ABSENT | null {
+  if (!raw) return null;
+  if (raw === ABSENT_ENTRY || raw === DELETED_MARKER) return ABSENT;
+  if (!raw.startsWith("V")) return null;
   const bar = raw.indexOf("|");
   return bar > 1 ? { version: Number(raw.slice(1, bar)), json: raw.slice(bar + 1) } : null;
 }

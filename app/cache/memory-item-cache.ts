@@ -1,7 +1,7 @@
 /** ItemCache in this process (the embedded default): lru-cache bounded by entries, same versioned-set rule. */
 import { LRUCache } from "lru-cache";
 import type { ItemCache } from "../ports.ts";
-import { DELETED, decodeItem, encodeItem, jitteredTtlMs, mayMark, maySet } from "./cache-rules.ts";
+import { ABSENT_ENTRY, DELETED, decodeItem, encodeItem, jitteredTtlMs, mayMark, maySet } from "./cache-rules.ts";
 
 export function createMemoryItemCache(opts: { ttlSeconds: number; maxEntries?: number }): ItemCache {
   const lru = new LRUCache<string, string>({ max: opts.maxEntries ?? 50_000, ttl: opts.ttlSeconds * 1000 });
@@ -18,6 +18,14 @@ export function createMemoryItemCache(opts: { ttlSeconds: number; maxEntries?: n
       lru.set(item.id, encodeItem(item), { ttl: jitteredTtlMs(opts.ttlSeconds) });
       return true;
     },
+    async setAbsent(id, ttlMs) {
+      if (!lru.has(id)) lru.set(id, ABSENT_ENTRY, { ttl: ttlMs });
+    },
+    // One process: the service's in-process single-flight already makes one filler per key.
+    async lease() {
+      return true;
+    },
+    async release() {},
     async invalidate(id, minVersion) {
       mark(id, minVersion);
     },

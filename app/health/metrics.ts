@@ -21,8 +21,13 @@ export function createMetrics(pool: () => { total: number; free: number; queued:
   });
   const cacheRequests = new Counter({
     name: "item_cache_requests_total",
-    help: "Item reads by cache result (hit, miss, bypass when the cache is unavailable)",
+    help: "Item reads by cache result (l1: in-process, hit: shared cache, miss, bypass when the cache is unavailable)",
     labelNames: ["result"] as const,
+    registers: [registry],
+  });
+  const dbReads = new Counter({
+    name: "item_db_reads_total",
+    help: "Item reads that reached the database (after L1, the shared cache and single-flight)",
     registers: [registry],
   });
   const stat = (key: "total" | "free" | "queued", name: string, help: string) =>
@@ -38,7 +43,7 @@ export function createMetrics(pool: () => { total: number; free: number; queued:
   stat("total", "db_pool_connections", "Open connections in the primary's pool");
   stat("free", "db_pool_connections_free", "Idle connections in the primary's pool");
   stat("queued", "db_pool_waiting_requests", "Queries waiting for a pool connection");
-  return { registry, httpRequests, httpDuration, cacheRequests };
+  return { registry, httpRequests, httpDuration, cacheRequests, dbReads };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,44 +1,41 @@
 /**
- * The item read/write path: cache-aside reads (a cache that cannot be reached is a bypass, never an error), writes in
- * one primary transaction, then the cache marker and the session's GTID after commit.
+ * The item read/write path: reads through item-reader.ts (L1, shared cache, single-flight, database), writes in one
+ * primary transaction, then the cache marker and the session's GTID after commit.
  */
 import { createHash } from "node:crypto";
 import type { Deps } from "../wiring.ts";
-import type { CacheResult } from "../health/metrics.ts";
-import type { CachedItem, ReadContext, Session } from "../ports.ts";
+import type { Session } from "../ports.ts";
 import { AppError } from "../http/problem.ts";
+import { DELETED } from "../cache/cache-rules.ts";
+import { createItemReader } from "./item-reader.ts";
 
-type ServiceDeps = Pick<Deps, "items" | "cache" | "sessions" | "metrics" | "logger">;
+type ServiceDeps = Pick<Deps, "items" | "cache" | "sessions" | "metrics" | "logger" | "l1" | "config">;
 
 export function createItemService(deps: ServiceDeps) {
-  const { items, cache, sessions } = deps;
-  const cacheCounter = deps.metrics.cacheRequests;
+  const { items, cache, sessions, config } = deps;
+  const reader = createItemReader(deps, {
+    l1: deps.l1,
+    negativeTtlMs: config.CACHE_NEGATIVE_TTL_SECONDS * 1000,
+    leaseMs: config.CACHE_FILL_LEASE_MS,
+    fillWaitMs: config.CACHE_FILL_WAIT_MS,
+    floorTtlMs: config.CACHE_TTL_SECONDS * 1100,
+  });
 
-  async function afterWrite(session: Session, gtid: string | null, cacheUpdate: () => Promise<void>) {
-    // The write is committed: failures here must not turn it into an error. A missed marker leaves the old entry
-    // until its TTL (the no-stale-cache promise's bound); a missed GTID only weakens read-your-writes on replicas.
-    await cacheUpdate().catch((err: Error) => deps.logger.warn({ err: err.message }, "cache invalidation failed after commit"));
+  async function afterWrite(session: Session, gtid: string | null, id: string, version: number) {
+    reader.written(id, version);
+    // The write is committed: failures here must not turn it into an error. A missed marker is retried in the
+    // background while this process's reads refuse older cached versions; other processes may serve the old entry
+    // until the retry lands or its TTL ends. A missed GTID only weakens read-your-writes on replicas.
+    const mark = version === DELETED ? cache.remove(id) : cache.invalidate(id, version);
+    await mark.catch((err: Error) => {
+      reader.unconfirmed(id, version);
+      deps.logger.warn({ err: err.message }, "cache invalidation failed after commit; retrying in the background");
+    });
     if (gtid) await sessions.recordWrite(session.tokenHash, gtid).catch(() => undefined);
   }
 
   return {
-    async read(id: string, ctx: ReadContext): Promise<{ item: CachedItem | null; cache: CacheResult }> {
-      let cacheUp = true;
-      try {
-        const hit = await cache.get(id);
-        if (hit) {
-          cacheCounter.inc({ result: "hit" });
-          return { item: hit, cache: "hit" };
-        }
-      } catch {
-        cacheUp = false;
-      }
-      const item = await items.findById(id, ctx);
-      if (item && cacheUp) await cache.set(item).catch(() => undefined);
-      const result: CacheResult = cacheUp ? "miss" : "bypass";
-      cacheCounter.inc({ result });
-      return { item: item ? { version: item.version, json: JSON.stringify(item) } : null, cache: result };
-    },
+    read: reader.read,
 
     list: items.listByOwner,
 
@@ -49,7 +46,7 @@ export function createItemService(deps: ServiceDeps) {
       if (value.replayOf && value.replayOf.requestHash !== requestHash) {
         throw new AppError(422, "idempotency-key-reused", "this Idempotency-Key was already used with a different body; use a new key");
       }
-      if (!value.replayOf) await afterWrite(session, gtid, () => cache.invalidate(value.item.id, value.item.version));
+      if (!value.replayOf) await afterWrite(session, gtid, value.item.id, value.item.version);
       return { item: value.item, replayed: Boolean(value.replayOf) };
     },
 
@@ -63,7 +60,7 @@ export function createItemService(deps: ServiceDeps) {
         case "version-mismatch":
           throw new AppError(412, "version-mismatch", `If-Match names version ${ifVersion}, the item is at version ${value.current}; read it again`);
       }
-      await afterWrite(session, gtid, () => cache.invalidate(id, value.item.version));
+      await afterWrite(session, gtid, id, value.item.version);
       return value.item;
     },
 
@@ -71,7 +68,7 @@ export function createItemService(deps: ServiceDeps) {
       const { value, gtid } = await items.remove({ id, ownerId: session.userId });
       if (value === "not-found") throw new AppError(404, "not-found", `no item with id ${id}`);
       if (value === "forbidden") throw new AppError(403, "not-owner", "only the item's owner can delete it");
-      await afterWrite(session, gtid, () => cache.remove(id));
+      await afterWrite(session, gtid, id, DELETED);
     },
   };
 }

@@ -3,35 +3,13 @@
  * variable's name, and on SIGTERM finishes the in-flight request before exiting 0.
  */
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { request } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../support/servers.ts";
-
-function startMain(env: Record<string, string>) {
-  const proc = spawn(process.execPath, ["--import", "tsx", "app/main.ts"], {
-    env: { ...process.env, LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
-  const listening = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 20_000);
-    proc.stdout!.on("data", () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    void exited.then(() => reject(new Error(`exited early:\n${out}`)));
-  });
-  return { proc, listening, exited, output: () => out };
-}
+import { startMain } from "../support/app-process.ts";
 
 describe("npm start (app/main.ts)", function () {
   this.timeout(60_000);

@@ -19,6 +19,8 @@ export const SHARED_REDIS = "redis://127.0.0.1:6379";
 export interface Harness {
   app: App;
   deps: Deps;
+  /** The database and key prefix of the servers wiring, to start a second instance on the same data. */
+  names?: { database: string; prefix: string };
   close(): Promise<void>;
 }
 
@@ -52,13 +54,23 @@ async function deleteKeys(redisUrl: string, prefix: string) {
 /** Start the app on a wiring. Extra env overrides the test defaults (no rate limit, silent logs). */
 export async function startApp(
   wiring: Wiring,
-  opts: { env?: Record<string, string>; mariadbUrl?: string; redisUrl?: string; dataDir?: string } = {},
+  opts: {
+    env?: Record<string, string>;
+    mariadbUrl?: string;
+    redisUrl?: string;
+    dataDir?: string;
+    /** Share another instance's database and key prefix (servers wiring). */
+    names?: { database: string; prefix: string };
+    /** Replace ports (e.g. wrap the item store to count or hold reads) before the app is built on them. */
+    wrap?: (deps: Deps) => void;
+  } = {},
 ): Promise<Harness> {
   const suffix = randomBytes(4).toString("hex");
   const base = { LOG_LEVEL: "silent", RATE_LIMIT_PER_MINUTE: "0", ...opts.env };
   if (wiring === "embedded") {
     const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "scale-app-")));
     const deps = await buildDeps(loadConfig({ ...base, DATA_DIR: dataDir }));
+    opts.wrap?.(deps);
     return {
       app: createApp(deps),
       deps,
@@ -70,13 +82,15 @@ export async function startApp(
   }
   const serverUrl = opts.mariadbUrl ?? SHARED_MARIADB;
   const redisUrl = opts.redisUrl ?? SHARED_REDIS;
-  const database = `app_test_${suffix}`;
-  const prefix = `apptest:${suffix}:`;
+  const database = opts.names?.database ?? `app_test_${suffix}`;
+  const prefix = opts.names?.prefix ?? `apptest:${suffix}:`;
   await createDatabase(serverUrl, database);
   const deps = await buildDeps(loadConfig({ ...base, DATABASE_URL: `${serverUrl}/${database}`, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix }));
+  opts.wrap?.(deps);
   return {
     app: createApp(deps),
     deps,
+    names: { database, prefix },
     async close() {
       await deps.close();
       await dropDatabase(serverUrl, database);

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { createRedisItemCache } from "../../../app/cache/redis-item-cache.ts";
 import { createMemoryItemCache } from "../../../app/cache/memory-item-cache.ts";
-import type { Item, ItemCache } from "../../../app/ports.ts";
+import { ABSENT, type CachedItem, type Item, type ItemCache } from "../../../app/ports.ts";
 import { SHARED_REDIS } from "../support.ts";
 
 const item = (version: number, id = "0190-item"): Item => ({
@@ -32,9 +32,9 @@ function describeCache(name: string, make: () => Promise<{ cache: ItemCache; clo
       expect(await cache.set(item(2))).to.equal(true);
       expect(await cache.set(item(1))).to.equal(false);
       expect(await cache.set(item(2))).to.equal(false);
-      expect(JSON.parse((await cache.get("0190-item"))!.json)).to.deep.equal(item(2));
+      expect(JSON.parse(((await cache.get("0190-item")) as CachedItem).json)).to.deep.equal(item(2));
       expect(await cache.set(item(3))).to.equal(true);
-      expect((await cache.get("0190-item"))?.version).to.equal(3);
+      expect(((await cache.get("0190-item")) as CachedItem).version).to.equal(3);
     });
 
     it("after invalidate(id, v) reads miss and only version v or newer may be stored (the stale-set race)", async () => {
@@ -44,15 +44,28 @@ function describeCache(name: string, make: () => Promise<{ cache: ItemCache; clo
       expect(await cache.set(item(1))).to.equal(false); // a slow reader still holding v1
       expect(await cache.set(item(2))).to.equal(true);
       await cache.invalidate("0190-item", 2); // a late duplicate invalidation does not evict v2
-      expect((await cache.get("0190-item"))?.version).to.equal(2);
+      expect(((await cache.get("0190-item")) as CachedItem).version).to.equal(2);
     });
 
     it("after remove(id) refuses every set, so a deleted item is not put back", async () => {
       await cache.set(item(4));
       await cache.remove("0190-item");
-      expect(await cache.get("0190-item")).to.equal(null);
+      expect(await cache.get("0190-item")).to.equal(ABSENT); // ids are never reused: a deleted id is a known 404
       expect(await cache.set(item(4))).to.equal(false);
       expect(await cache.set(item(999))).to.equal(false);
+    });
+
+    it("remembers a 404 only in an empty slot, and any write's marker or item replaces it", async () => {
+      await cache.setAbsent("0190-item", 5_000);
+      expect(await cache.get("0190-item")).to.equal(ABSENT);
+      await cache.invalidate("0190-item", 1); // the item was created
+      expect(await cache.get("0190-item")).to.equal(null);
+      await cache.setAbsent("0190-item", 5_000); // a reader that missed it before the create: refused
+      expect(await cache.get("0190-item")).to.equal(null);
+      expect(await cache.set(item(1))).to.equal(true);
+      await cache.setAbsent("other", 5_000);
+      expect(await cache.set(item(1, "other"))).to.equal(true);
+      expect(((await cache.get("other")) as CachedItem).version).to.equal(1);
     });
 
     it("flushes every item entry", async () => {

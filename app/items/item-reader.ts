@@ -1,0 +1,159 @@
+/**
+ * The item read path, the hottest code in the service: L1 → shared cache → database, with
+ * - single-flight: concurrent misses on one id in this process share one load;
+ * - a fill lease in the shared cache: across processes one loader per cold id, the others poll the cache briefly
+ *   (bounded by fillWaitMs) and then read the database themselves;
+ * - negative entries for ids the database does not have;
+ * - a floor per id for invalidations that did not reach the cache (Redis blip after a commit): this process never
+ *   serves an older cached version than its own committed write, and retries the marker until it lands.
+ */
+import type { Deps } from "../wiring.ts";
+import type { CacheResult } from "../health/metrics.ts";
+import type { L1Cache } from "../cache/l1-cache.ts";
+import { DELETED } from "../cache/cache-rules.ts";
+import { ABSENT, type CachedItem, type ReadContext } from "../ports.ts";
+
+export interface ReadResult {
+  item: CachedItem | null;
+  cache: CacheResult;
+}
+
+export interface ReaderOptions {
+  l1: L1Cache | null;
+  negativeTtlMs: number;
+  leaseMs: number;
+  fillWaitMs: number;
+  /** How long an unconfirmed invalidation is retried: the shared cache's TTL, after which the old entry is gone. */
+  floorTtlMs: number;
+}
+
+const FILL_POLL_MS = 10;
+const RETRY_MS = 500;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" | "logger">, opts: ReaderOptions) {
+  const { items, cache, metrics } = deps;
+  const { l1 } = opts;
+  const inflight = new Map<string, Promise<ReadResult>>();
+  const floors = new Map<string, { version: number; until: number }>();
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  // A write (here or, through L1's channel, elsewhere) makes any load already in flight for that id too old to join.
+  l1?.onInvalidate((id) => inflight.delete(id));
+
+  /** Is a cached answer at least as new as this process's own unconfirmed write of the id? */
+  function fresh(id: string, hit: CachedItem | typeof ABSENT): boolean {
+    if (floors.size === 0) return true;
+    const floor = floors.get(id)?.version;
+    if (floor === undefined) return true;
+    return hit === ABSENT ? floor === DELETED : hit.version >= floor;
+  }
+
+  async function fromDatabase(id: string, ctx: ReadContext, cacheUp: boolean): Promise<ReadResult> {
+    metrics.dbReads.inc();
+    const item = await items.findById(id, ctx);
+    if (cacheUp) {
+      if (item) {
+        if (await cache.set(item).catch(() => false)) l1?.set(id, { version: item.version, json: JSON.stringify(item) });
+      } else if (opts.negativeTtlMs > 0) {
+        await cache.setAbsent(id, opts.negativeTtlMs).catch(() => undefined);
+      }
+    }
+    return { item: item ? { version: item.version, json: JSON.stringify(item) } : null, cache: cacheUp ? "miss" : "bypass" };
+  }
+
+  /** Another process holds the fill lease: poll the cache until it has filled it, for at most fillWaitMs. */
+  async function awaitFill(id: string): Promise<ReadResult | null> {
+    const deadline = Date.now() + opts.fillWaitMs;
+    while (Date.now() < deadline) {
+      await sleep(FILL_POLL_MS);
+      const hit = await cache.get(id).catch(() => null);
+      if (hit !== null && fresh(id, hit)) {
+        l1?.set(id, hit);
+        return { item: hit === ABSENT ? null : hit, cache: "hit" };
+      }
+    }
+    return null;
+  }
+
+  async function load(id: string, ctx: ReadContext): Promise<ReadResult> {
+    let cacheUp = true;
+    try {
+      const hit = await cache.get(id);
+      if (hit !== null && fresh(id, hit)) {
+        l1?.set(id, hit);
+        return { item: hit === ABSENT ? null : hit, cache: "hit" };
+      }
+    } catch {
+      cacheUp = false;
+    }
+    if (!cacheUp) return fromDatabase(id, ctx, false);
+    // null: the lease could not be asked (Redis just went away); read the database rather than wait on nothing.
+    const leased = await cache.lease(id, opts.leaseMs).catch(() => null);
+    if (leased === false) {
+      const filled = await awaitFill(id);
+      if (filled) return filled;
+    }
+    try {
+      return await fromDatabase(id, ctx, true);
+    } finally {
+      if (leased) void cache.release(id).catch(() => undefined);
+    }
+  }
+
+  function retryFloors() {
+    retryTimer = undefined;
+    const now = Date.now();
+    for (const [id, floor] of floors) {
+      if (floor.until < now) {
+        floors.delete(id);
+        continue;
+      }
+      const mark = floor.version === DELETED ? cache.remove(id) : cache.invalidate(id, floor.version);
+      mark.then(
+        () => floors.get(id) === floor && floors.delete(id),
+        () => undefined,
+      );
+    }
+    if (floors.size > 0) retryTimer = setTimeout(retryFloors, RETRY_MS).unref();
+  }
+
+  return {
+    async read(id: string, ctx: ReadContext): Promise<ReadResult> {
+      const near = l1?.get(id);
+      let result: ReadResult;
+      if (near !== undefined && fresh(id, near)) {
+        result = { item: near === ABSENT ? null : near, cache: "l1" };
+      } else if (ctx.session?.lastWriteGtid) {
+        // A session that has written reads on its own: a shared load may have started before its write.
+        result = await load(id, ctx);
+      } else {
+        let flight = inflight.get(id);
+        if (!flight) {
+          flight = load(id, ctx).finally(() => {
+            if (inflight.get(id) === flight) inflight.delete(id);
+          });
+          inflight.set(id, flight);
+        }
+        result = await flight;
+      }
+      metrics.cacheRequests.inc({ result: result.cache });
+      return result;
+    },
+
+    /** After a commit of `version` (DELETED for a delete): L1 and in-flight loads forget older versions at once. */
+    written(id: string, version: number) {
+      inflight.delete(id);
+      l1?.invalidate(id, version);
+    },
+
+    /** The shared cache did not take the marker for a committed write: hold a floor and retry in the background. */
+    unconfirmed(id: string, version: number) {
+      const cur = floors.get(id);
+      if (!cur || cur.version < version) floors.set(id, { version, until: Date.now() + opts.floorTtlMs });
+      retryTimer ??= setTimeout(retryFloors, RETRY_MS).unref();
+    },
+  };
+}
+
+export type ItemReader = ReturnType<typeof createItemReader>;
