@@ -1,4 +1,5 @@
 import type { Runbook } from "./lib/types.ts";
+import { adviceStep } from "./lib/steps.ts";
 
 export const albDiagnose: Runbook = {
   id: "alb-diagnose",
@@ -27,24 +28,16 @@ export const albDiagnose: Runbook = {
       },
       async verify() {},
     },
-    {
-      id: "advice",
-      title: "Say what to do",
-      timeoutSeconds: 10,
-      onFailure: "continue",
-      verifies: "nothing: advice only",
-      async act(ctx) {
-        const targets = (ctx.outputs["target-health"]?.targets ?? []) as { id: string; state: string; reason?: string }[];
-        const unhealthy = targets.filter((t) => t.state !== "healthy");
-        const advice: string[] = [];
-        if (targets.length === 0) advice.push("no targets registered: the Auto Scaling group is empty or not attached; scale-tier it up");
-        else if (unhealthy.length === 0) advice.push("all targets healthy: 5xx come from the app; check its logs and /readyz (database or cache down gives 503)");
-        else if (unhealthy.length === targets.length)
-          advice.push("every target is unhealthy: a shared dependency (database, cache, a bad deploy) is down; check /readyz, roll back the deploy");
-        else advice.push(`drain the unhealthy ones (drain-instance) so the group replaces them: ${unhealthy.map((t) => `${t.id} (${t.reason ?? t.state})`).join(", ")}`);
-        return { unhealthy: unhealthy.map((t) => t.id), advice };
-      },
-      async verify() {},
-    },
+    adviceStep((ctx) => {
+      const targets = (ctx.outputs["target-health"]?.targets ?? []) as { id: string; state: string; reason?: string }[];
+      const unhealthy = targets.filter((t) => t.state !== "healthy");
+      const advice: string[] = [];
+      if (targets.length === 0) advice.push("no targets registered: the Auto Scaling group is empty or not attached; scale-tier it up");
+      else if (unhealthy.length === 0) advice.push("all targets healthy: 5xx come from the app; check its logs and /readyz (database or cache down gives 503)");
+      else if (unhealthy.length === targets.length)
+        advice.push("every target is unhealthy: a shared dependency (database, cache, a bad deploy) is down; check /readyz, roll back the deploy");
+      else advice.push(`drain the unhealthy ones (drain-instance) so the group replaces them: ${unhealthy.map((t) => `${t.id} (${t.reason ?? t.state})`).join(", ")}`);
+      return { unhealthy: unhealthy.map((t) => t.id), advice };
+    }),
   ],
 };

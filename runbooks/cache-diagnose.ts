@@ -1,5 +1,6 @@
 import type { Runbook } from "./lib/types.ts";
 import { redisConnection } from "./lib/connections.ts";
+import { adviceStep } from "./lib/steps.ts";
 
 function parseInfo(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -42,25 +43,17 @@ export const cacheDiagnose: Runbook = {
       },
       async verify() {},
     },
-    {
-      id: "advice",
-      title: "Say what to do",
-      timeoutSeconds: 10,
-      onFailure: "continue",
-      verifies: "nothing: advice only",
-      async act(ctx) {
-        const s = ctx.outputs.stats ?? {};
-        const advice: string[] = [];
-        if ((s.evictedKeys as number) > 0)
-          advice.push("evictions: the hot set is larger than the cache; give it a bigger node type (see `scale capacity` for the hot-set size) or shorten TTLs");
-        if (s.maxMemoryPolicy && !String(s.maxMemoryPolicy).includes("lru") && !String(s.maxMemoryPolicy).includes("lfu"))
-          advice.push(`maxmemory-policy is ${s.maxMemoryPolicy}: use allkeys-lru for a cache`);
-        if ((s.slowCommands as number) > 0) advice.push("slow commands logged: look for KEYS, big MGETs or large values (SLOWLOG GET)");
-        if (s.hitRatio !== null && (s.hitRatio as number) < 0.8) advice.push("hit ratio under 80%: check TTLs and that reads go through the cache");
-        if (advice.length === 0) advice.push("no eviction, no slow commands: high CPU is load; add shards or replicas to the cache");
-        return { advice };
-      },
-      async verify() {},
-    },
+    adviceStep((ctx) => {
+      const s = ctx.outputs.stats ?? {};
+      const advice: string[] = [];
+      if ((s.evictedKeys as number) > 0)
+        advice.push("evictions: the hot set is larger than the cache; give it a bigger node type (see `scale capacity` for the hot-set size) or shorten TTLs");
+      if (s.maxMemoryPolicy && !String(s.maxMemoryPolicy).includes("lru") && !String(s.maxMemoryPolicy).includes("lfu"))
+        advice.push(`maxmemory-policy is ${s.maxMemoryPolicy}: use allkeys-lru for a cache`);
+      if ((s.slowCommands as number) > 0) advice.push("slow commands logged: look for KEYS, big MGETs or large values (SLOWLOG GET)");
+      if (s.hitRatio !== null && (s.hitRatio as number) < 0.8) advice.push("hit ratio under 80%: check TTLs and that reads go through the cache");
+      if (advice.length === 0) advice.push("no eviction, no slow commands: high CPU is load; add shards or replicas to the cache");
+      return { advice };
+    }),
   ],
 };

@@ -1,6 +1,7 @@
 import type { Runbook } from "./lib/types.ts";
 import { VerifyFailed } from "./lib/types.ts";
 import { mysqlConnection } from "./lib/connections.ts";
+import { adviceStep } from "./lib/steps.ts";
 
 const ID = /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/;
 
@@ -82,30 +83,22 @@ export const replicaLag: Runbook = {
       },
       async verify() {},
     },
-    {
-      id: "advice",
-      title: "Say what to do",
-      timeoutSeconds: 10,
-      onFailure: "continue",
-      verifies: "nothing: advice only",
-      async act(ctx) {
-        const max = Number(ctx.params["max-lag-seconds"]);
-        const lag = (ctx.outputs["lag-per-replica"]?.lagSeconds ?? {}) as Record<string, number | null>;
-        const lagging = Object.entries(lag).filter(([, v]) => v === null || v > max).map(([k]) => k);
-        const longQueries = (ctx.outputs["long-queries"]?.longQueries ?? []) as unknown[];
-        const advice: string[] = [];
-        if (Object.keys(lag).length === 0) advice.push("the primary has no replicas: nothing lags");
-        else if (lagging.length === 0) advice.push(`all replicas are within ${max} s: watch, no action`);
-        else {
-          advice.push(`lagging: ${lagging.join(", ")}`);
-          if (longQueries.length) advice.push("long queries on the replica hold back replication: kill or fix them (KILL <id>)");
-          advice.push("check the primary's write rate (WriteIOPS) and the replica's CPU: a replica smaller than the primary falls behind");
-          advice.push("the app reads its own writes from the primary, so users see their writes; others may see stale data until lag clears");
-          advice.push("if one replica stays behind, take it out of DATABASE_REPLICA_URLS (or replace it) rather than wait");
-        }
-        return { lagging, advice };
-      },
-      async verify() {},
-    },
+    adviceStep((ctx) => {
+      const max = Number(ctx.params["max-lag-seconds"]);
+      const lag = (ctx.outputs["lag-per-replica"]?.lagSeconds ?? {}) as Record<string, number | null>;
+      const lagging = Object.entries(lag).filter(([, v]) => v === null || v > max).map(([k]) => k);
+      const longQueries = (ctx.outputs["long-queries"]?.longQueries ?? []) as unknown[];
+      const advice: string[] = [];
+      if (Object.keys(lag).length === 0) advice.push("the primary has no replicas: nothing lags");
+      else if (lagging.length === 0) advice.push(`all replicas are within ${max} s: watch, no action`);
+      else {
+        advice.push(`lagging: ${lagging.join(", ")}`);
+        if (longQueries.length) advice.push("long queries on the replica hold back replication: kill or fix them (KILL <id>)");
+        advice.push("check the primary's write rate (WriteIOPS) and the replica's CPU: a replica smaller than the primary falls behind");
+        advice.push("the app reads its own writes from the primary, so users see their writes; others may see stale data until lag clears");
+        advice.push("if one replica stays behind, take it out of DATABASE_REPLICA_URLS (or replace it) rather than wait");
+      }
+      return { lagging, advice };
+    }),
   ],
 };
