@@ -4,12 +4,14 @@
  * wrote first makes sure the chosen replica has applied that write (read-your-writes). A health
  * check per replica, every `checkIntervalMs`, moves replicas in and out of rotation.
  */
-import { sql, type Kysely, type Transaction } from "kysely";
+import { Kysely, MysqlDialect, sql, type Transaction } from "kysely";
+import type { Pool } from "mysql2";
 import type { Registry } from "prom-client";
-import { describeError, isConnectionError } from "./connection-errors.ts";
+import { describeError } from "./connection-errors.ts";
 import { gtidCovers, mergeGtidPositions, validGtidPosition } from "./gtid.ts";
 import { createHeartbeatTable, lagSeconds, probeReplica, stampPrimary, type PrimaryStamp } from "./heartbeat.ts";
-import { createMysqlKysely, databaseLabel } from "./mysql.ts";
+import { createMysqlPool, databaseLabel, type MysqlPoolOptions } from "./mysql.ts";
+import { FailoverMysqlDialect } from "./replica-failover.ts";
 import { initialReplicaState, markReplicaDown, nextReplicaState, type CheckResult, type ReplicaState } from "./replica-health.ts";
 import { ReplicaMetrics, type FallbackReason } from "./replica-metrics.ts";
 
@@ -33,13 +35,13 @@ export interface ReplicaRouterOptions<DB> {
   rise?: number;
   registry: Registry;
   logger?: RouterLogger;
-  /** Opens a replica's kysely; tests may inject. @default createMysqlKysely */
-  openReplica?: (url: string) => Kysely<DB>;
+  /** Pool settings for each replica. */
+  pool?: MysqlPoolOptions;
 }
 
 export interface ReadOptions {
   /** The GTID position of the session's newest write; the read sees at least that. */
-  gtid?: string | undefined;
+  gtid?: string | null | undefined;
 }
 
 export interface WriteResult<T> {
@@ -57,7 +59,10 @@ export interface ReplicaHealthSnapshot {
 
 interface Replica<DB> {
   name: string;
+  /** What reads get: fails over to the primary if the replica is unreachable mid-query. */
   db: Kysely<DB>;
+  /** For health checks and GTID waits, which must see the replica's own failures. */
+  probe: Kysely<DB>;
   state: ReplicaState;
   /** @@gtid_slave_pos as last seen: a read whose GTID this covers needs no wait. */
   applied: string;
@@ -85,13 +90,12 @@ export class ReplicaRouter<DB> {
     this.rise = options.rise ?? 2;
     this.logger = options.logger;
     this.metrics = new ReplicaMetrics(options.registry);
-    const open = options.openReplica ?? ((url: string) => createMysqlKysely<DB>(url));
     const seen = new Map<string, number>();
     this.replicas = options.replicaUrls.map((url) => {
       const label = databaseLabel(url);
       const n = (seen.get(label) ?? 0) + 1;
       seen.set(label, n);
-      const replica = { name: n === 1 ? label : `${label}#${n}`, db: open(url), state: initialReplicaState, applied: "" };
+      const replica = this.openReplica(n === 1 ? label : `${label}#${n}`, createMysqlPool(url, options.pool));
       this.metrics.inRotation.set({ replica: replica.name }, 0);
       return replica;
     });
@@ -111,28 +115,34 @@ export class ReplicaRouter<DB> {
     return router;
   }
 
-  /** Run a read on a replica in rotation (or the primary), retrying elsewhere if a replica is unreachable. */
-  async read<T>(query: (db: Kysely<DB>) => Promise<T>, options: ReadOptions = {}): Promise<T> {
-    const gtid = options.gtid === undefined ? undefined : validGtidPosition(options.gtid);
+  /**
+   * The database for one read: a replica in rotation that has applied the session's last write, or the
+   * primary. This is the service's read seam.
+   */
+  async forRead(options: ReadOptions = {}): Promise<Kysely<DB>> {
+    const gtid = options.gtid === undefined || options.gtid === null ? undefined : validGtidPosition(options.gtid);
     // A malformed session position cannot be waited for: the primary is the one safe answer.
-    const primaryOnly = options.gtid !== undefined && gtid === undefined;
-    const failed = new Set<Replica<DB>>();
+    const primaryOnly = options.gtid !== undefined && options.gtid !== null && gtid === undefined;
     for (;;) {
-      const choice = primaryOnly ? undefined : this.choose(gtid, failed);
-      const replica = choice?.replica;
-      try {
-        const target =
-          replica && choice.mustWait && gtid !== undefined && !(await this.waitFor(replica, gtid))
-            ? this.fallBack("gtid_wait_timeout")
-            : replica;
-        this.metrics.reads.inc({ target: target?.name ?? "primary" });
-        return await query(target?.db ?? this.primary);
-      } catch (err) {
-        if (!replica || !isConnectionError(err)) throw err;
-        failed.add(replica);
-        this.takeDown(replica, describeError(err));
+      const choice = primaryOnly ? undefined : this.choose(gtid);
+      if (!choice) return this.onPrimary();
+      if (choice.mustWait && gtid !== undefined) {
+        try {
+          if (!(await this.waitFor(choice.replica, gtid))) return this.onPrimary("gtid_wait_timeout");
+        } catch (err) {
+          // Out of rotation now, so the next choice is another replica or the primary.
+          this.takeDown(choice.replica, describeError(err));
+          continue;
+        }
       }
+      this.metrics.reads.inc({ target: choice.replica.name });
+      return choice.replica.db;
     }
+  }
+
+  /** forRead, then run the query there. */
+  async read<T>(query: (db: Kysely<DB>) => Promise<T>, options: ReadOptions = {}): Promise<T> {
+    return query(await this.forRead(options));
   }
 
   /** Run `work` in a transaction on the primary and report the GTID it committed. */
@@ -166,28 +176,47 @@ export class ReplicaRouter<DB> {
     this.closed = true;
     clearTimeout(this.timer);
     await this.running;
-    await Promise.all(this.replicas.map((r) => r.db.destroy()));
+    await Promise.all(this.replicas.map((r) => r.probe.destroy()));
   }
 
   /** A replica for this read, and whether it must first wait for the session's GTID; undefined: the primary. */
-  private choose(gtid: string | undefined, failed: Set<Replica<DB>>): { replica: Replica<DB>; mustWait: boolean } | undefined {
-    const live = this.replicas.filter((r) => r.state.inRotation && !failed.has(r));
+  private choose(gtid: string | undefined): { replica: Replica<DB>; mustWait: boolean } | undefined {
+    const live = this.replicas.filter((r) => r.state.inRotation);
     const turn = this.nextIndex++;
+    // Prefer a replica already known to hold the session's write; otherwise take the next one and wait.
     const current = gtid === undefined ? live : live.filter((r) => gtidCovers(r.applied, gtid));
     const pick = current[turn % current.length] ?? live[turn % live.length];
-    if (!pick) return this.fallBack(this.replicas.length > 0 ? "no_replica_in_rotation" : undefined);
+    if (!pick) return undefined;
     return { replica: pick, mustWait: !current.includes(pick) };
   }
 
-  private fallBack(reason: FallbackReason | undefined): undefined {
-    if (reason) this.metrics.fallbacks.inc({ reason });
-    return undefined;
+  private onPrimary(reason?: FallbackReason): Kysely<DB> {
+    if (this.replicas.length > 0) this.metrics.fallbacks.inc({ reason: reason ?? "no_replica_in_rotation" });
+    this.metrics.reads.inc({ target: "primary" });
+    return this.primary;
+  }
+
+  private openReplica(name: string, pool: Pool): Replica<DB> {
+    const replica: Replica<DB> = {
+      name,
+      probe: new Kysely<DB>({ dialect: new MysqlDialect({ pool }) }),
+      db: new Kysely<DB>({
+        dialect: new FailoverMysqlDialect({ pool }, (err) => {
+          this.takeDown(replica, describeError(err));
+          this.metrics.reads.inc({ target: "primary" });
+          return this.primary;
+        }),
+      }),
+      state: initialReplicaState,
+      applied: "",
+    };
+    return replica;
   }
 
   /** MASTER_GTID_WAIT: 0 once the replica has applied `gtid`, -1 after the timeout. */
   private async waitFor(replica: Replica<DB>, gtid: string): Promise<boolean> {
     const { rows } = await sql<{ result: number | string | null }>`
-      SELECT MASTER_GTID_WAIT(${gtid}, ${this.gtidWaitMs / 1000}) AS result`.execute(replica.db);
+      SELECT MASTER_GTID_WAIT(${gtid}, ${this.gtidWaitMs / 1000}) AS result`.execute(replica.probe);
     if (Number(rows[0]?.result) !== 0) return false;
     replica.applied = mergeGtidPositions(replica.applied, gtid);
     return true;
@@ -211,7 +240,7 @@ export class ReplicaRouter<DB> {
       this.replicas.map(async (replica) => {
         let result: CheckResult;
         try {
-          const probe = await withTimeout(probeReplica(replica.db), deadline);
+          const probe = await withTimeout(probeReplica(replica.probe), deadline);
           replica.applied = probe.appliedGtid;
           result = { reachable: true, lagSeconds: stamp ? lagSeconds(stamp, probe) : undefined };
         } catch (err) {

@@ -115,6 +115,7 @@ describe("replica router (real primary and two replicas)", function () {
     expect(results.every((row) => row?.body === "survives")).to.equal(true);
     expect(r.health()[0]).to.include({ inRotation: false });
     expect(await metric(registry, "db_replica_in_rotation", { replica: label(0) })).to.equal(0);
+    expect(await metric(registry, "db_read_primary_fallbacks_total", { reason: "replica_error" })).to.be.at.least(1);
     for (let i = 0; i < 10; i++) expect(await r.read(serverId)).to.equal(3);
 
     await set.startReplica(0);
@@ -122,6 +123,28 @@ describe("replica router (real primary and two replicas)", function () {
     const served = new Set<number>();
     for (let i = 0; i < 10; i++) served.add(await r.read(serverId));
     expect([...served].sort()).to.deep.equal([2, 3]);
+  });
+
+  it("answers a read in flight when its replica crashes, from the primary", async () => {
+    const { router: r, registry } = await router({ replicaUrls: [replicaUrl(0)] });
+    await eventually("replica 0 is in rotation", () => r.health()[0]?.inRotation === true);
+    const db = await r.forRead();
+    const slow = sql<{ id: number }>`SELECT @@server_id AS id, SLEEP(2) AS slept`.execute(db);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await set.killReplica(0);
+    const { rows } = await slow;
+    expect(Number(rows[0]?.id)).to.equal(1);
+    expect(r.health()[0]?.inRotation).to.equal(false);
+    expect(await metric(registry, "db_read_primary_fallbacks_total", { reason: "replica_error" })).to.equal(1);
+  });
+
+  it("refuses a transaction on a replica connection", async () => {
+    const { router: r } = await router({ replicaUrls: [replicaUrl(0)] });
+    await eventually("replica 0 is in rotation", () => r.health()[0]?.inRotation === true);
+    const db = await r.forRead();
+    let error: unknown;
+    await db.transaction().execute(async () => undefined).catch((err: unknown) => (error = err));
+    expect(String(error)).to.match(/run transactions on the primary/);
   });
 
   it("with no replica reachable, reads go to the primary and count a fallback", async () => {
