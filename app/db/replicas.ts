@@ -81,6 +81,7 @@ export class ReplicaRouter<DB> {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
+  private firstCheck: Promise<void> = Promise.resolve();
 
   private constructor(options: ReplicaRouterOptions<DB>) {
     this.primary = options.primary;
@@ -102,16 +103,28 @@ export class ReplicaRouter<DB> {
     this.metrics.reads.inc({ target: "primary" }, 0);
   }
 
-  /** Create the router, run the first health check, and keep checking in the background. */
-  static async start<DB>(options: ReplicaRouterOptions<DB>): Promise<ReplicaRouter<DB>> {
+  /**
+   * Create the router and start checking in the background. Until the first check admits a replica,
+   * reads go to the primary, so a synchronous wiring can use it at once.
+   */
+  static create<DB>(options: ReplicaRouterOptions<DB>): ReplicaRouter<DB> {
     const router = new ReplicaRouter(options);
     if (router.replicas.length > 0) {
-      await createHeartbeatTable(router.primary).catch((err: unknown) =>
-        router.logger?.warn({ err: describeError(err) }, "could not create the replication heartbeat table"),
-      );
-      await router.checkNow();
-      router.schedule();
+      router.firstCheck = (async () => {
+        await createHeartbeatTable(router.primary).catch((err: unknown) =>
+          router.logger?.warn({ err: describeError(err) }, "could not create the replication heartbeat table"),
+        );
+        await router.checkNow();
+        router.schedule();
+      })();
     }
+    return router;
+  }
+
+  /** Create the router and wait for its first round of health checks. */
+  static async start<DB>(options: ReplicaRouterOptions<DB>): Promise<ReplicaRouter<DB>> {
+    const router = ReplicaRouter.create(options);
+    await router.firstCheck;
     return router;
   }
 
@@ -174,6 +187,7 @@ export class ReplicaRouter<DB> {
   /** Stop checking and close the replicas' pools (not the primary's). */
   async close(): Promise<void> {
     this.closed = true;
+    await this.firstCheck;
     clearTimeout(this.timer);
     await this.running;
     await Promise.all(this.replicas.map((r) => r.probe.destroy()));

@@ -106,11 +106,16 @@ describe("replica router (real primary and two replicas)", function () {
   });
 
   it("keeps answering with no errors when a replica is killed, and takes it back when it returns", async () => {
-    const { router: r, registry } = await router();
+    // No background checks here: only the failed reads themselves can take the replica out.
+    const { router: r, registry } = await router({ checkIntervalMs: 60_000 });
+    const checked = async () => {
+      await r.checkNow();
+      return r.health().every((h) => h.inRotation);
+    };
+    await eventually("both replicas are in rotation", checked);
     const { id } = await insertNote(r, "survives");
     await set.waitAllCaughtUp();
     await set.killReplica(0);
-    // Right after the crash, before any health check: pooled connections to replica 0 are dead.
     const results = await Promise.all(Array.from({ length: 40 }, () => r.read(findNote(id))));
     expect(results.every((row) => row?.body === "survives")).to.equal(true);
     expect(r.health()[0]).to.include({ inRotation: false });
@@ -119,7 +124,7 @@ describe("replica router (real primary and two replicas)", function () {
     for (let i = 0; i < 10; i++) expect(await r.read(serverId)).to.equal(3);
 
     await set.startReplica(0);
-    await eventually("replica 0 is back in rotation", () => r.health()[0]?.inRotation === true);
+    await eventually("replica 0 is back in rotation", checked);
     const served = new Set<number>();
     for (let i = 0; i < 10; i++) served.add(await r.read(serverId));
     expect([...served].sort()).to.deep.equal([2, 3]);
@@ -197,6 +202,14 @@ describe("replica router (real primary and two replicas)", function () {
   it("a malformed session position reads from the primary", async () => {
     const { router: r } = await router();
     expect(await r.read(serverId, { gtid: "0-1-x'; DROP TABLE notes" })).to.equal(1);
+  });
+
+  it("create() serves from the primary at once and from replicas once the first check admits them", async () => {
+    const r = ReplicaRouter.create<DB>({ primary, replicaUrls: [replicaUrl(0)], checkIntervalMs: 150, registry: new Registry() });
+    routers.push(r);
+    expect(await r.read(serverId)).to.equal(1);
+    await eventually("replica 0 is in rotation", () => r.health()[0]?.inRotation === true);
+    expect(await r.read(serverId)).to.equal(2);
   });
 
   it("with no replicas configured, every read goes to the primary without counting fallbacks", async () => {
