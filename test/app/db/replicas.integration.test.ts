@@ -4,6 +4,7 @@ import { Registry } from "prom-client";
 import { createMysqlKysely } from "../../../app/db/mysql.ts";
 import { ReplicaRouter, type ReplicaRouterOptions } from "../../../app/db/replicas.ts";
 import { mergeGtidPositions } from "../../../app/db/gtid.ts";
+import { sessionReadRouter } from "../../../app/db/session-read-router.ts";
 import { startReplicaSet, type ReplicaSet } from "../../support/replication.ts";
 
 interface DB {
@@ -191,12 +192,17 @@ describe("replica router (real primary and two replicas)", function () {
     expect(await r.read(findNote(id))).to.equal(undefined);
     expect(await r.read(findNote(id), { gtid })).to.deep.equal({ id, body: "fresh" });
     expect(await metric(registry, "db_read_primary_fallbacks_total", { reason: "gtid_wait_timeout" })).to.equal(1);
+    // The same through the service's seam, with the position carried in the session.
+    const seam = sessionReadRouter(r);
+    expect(await findNote(id)(await seam.forRead({ session: { lastWriteGtid: gtid ?? null } }))).to.deep.equal({ id, body: "fresh" });
+    expect(await findNote(id)(await seam.forRead({ session: { lastWriteGtid: null } }))).to.equal(undefined);
+    expect(await metric(registry, "db_read_primary_fallbacks_total", { reason: "gtid_wait_timeout" })).to.equal(2);
 
     // Once the replica applies the write, the same session reads from it again, without falling back.
     await set.startSqlThread(0);
     await set.waitCaughtUp(0);
     expect(await r.read(findNote(id), { gtid })).to.deep.equal({ id, body: "fresh" });
-    expect(await metric(registry, "db_read_primary_fallbacks_total", { reason: "gtid_wait_timeout" })).to.equal(1);
+    expect(await metric(registry, "db_read_primary_fallbacks_total", { reason: "gtid_wait_timeout" })).to.equal(2);
   });
 
   it("a malformed session position reads from the primary", async () => {
