@@ -133,9 +133,10 @@ export class ReplicaRouter<DB> {
    * primary. This is the service's read seam.
    */
   async forRead(options: ReadOptions = {}): Promise<Kysely<DB>> {
-    const gtid = options.gtid === undefined || options.gtid === null ? undefined : validGtidPosition(options.gtid);
+    const given = options.gtid?.trim() || undefined;
+    const gtid = given === undefined ? undefined : validGtidPosition(given);
     // A malformed session position cannot be waited for: the primary is the one safe answer.
-    const primaryOnly = options.gtid !== undefined && options.gtid !== null && gtid === undefined;
+    const primaryOnly = given !== undefined && gtid === undefined;
     for (;;) {
       const choice = primaryOnly ? undefined : this.choose(gtid);
       if (!choice) return this.onPrimary();

@@ -205,9 +205,12 @@ describe("replica router (real primary and two replicas)", function () {
     expect(await metric(registry, "db_read_primary_fallbacks_total", { reason: "gtid_wait_timeout" })).to.equal(2);
   });
 
-  it("a malformed session position reads from the primary", async () => {
-    const { router: r } = await router();
+  it("a malformed session position reads from the primary; an empty one is no position", async () => {
+    const { router: r } = await router({ replicaUrls: [replicaUrl(0)] });
+    await eventually("replica 0 is in rotation", () => r.health()[0]?.inRotation === true);
     expect(await r.read(serverId, { gtid: "0-1-x'; DROP TABLE notes" })).to.equal(1);
+    expect(await r.read(serverId, { gtid: "" })).to.equal(2);
+    expect(await r.read(serverId, { gtid: null })).to.equal(2);
   });
 
   it("create() serves from the primary at once and from replicas once the first check admits them", async () => {
