@@ -81,6 +81,7 @@ export class ReplicaRouter<DB> {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
+  private stampFailing = false;
   private firstCheck: Promise<void> = Promise.resolve();
 
   private constructor(options: ReplicaRouterOptions<DB>) {
@@ -247,9 +248,13 @@ export class ReplicaRouter<DB> {
     let stamp: PrimaryStamp | undefined;
     try {
       stamp = await withTimeout(stampPrimary(this.primary), deadline);
+      if (this.stampFailing) this.logger?.info({}, "replica check: the primary's heartbeat is stamped again");
+      this.stampFailing = false;
     } catch (err) {
       // Without the primary's stamp lag is unknown; replicas keep their last verdict (see replica-health.ts).
-      this.logger?.warn({ err: describeError(err) }, "replica check: could not stamp the primary's heartbeat");
+      // Logged once per outage, not at every check.
+      if (!this.stampFailing) this.logger?.warn({ err: describeError(err) }, "replica check: cannot stamp the primary's heartbeat; replica lag unknown");
+      this.stampFailing = true;
     }
     await Promise.all(
       this.replicas.map(async (replica) => {

@@ -75,6 +75,7 @@ describe("replica router (real primary and two replicas)", function () {
   });
   afterEach(async () => {
     await Promise.all(routers.splice(0).map((r) => r.close()));
+    if (!set.primary.running) await set.primary.start();
     for (const i of [0, 1]) {
       if (!set.replica(i).running) await set.startReplica(i);
       await set.startSqlThread(i);
@@ -219,6 +220,19 @@ describe("replica router (real primary and two replicas)", function () {
     expect(await r.read(serverId)).to.equal(1);
     await eventually("replica 0 is in rotation", () => r.health()[0]?.inRotation === true);
     expect(await r.read(serverId)).to.equal(2);
+  });
+
+  it("keeps replicas in rotation while the primary is down, so reads go on", async () => {
+    const { router: r, registry } = await router();
+    await eventually("both replicas are in rotation", () => r.health().every((h) => h.inRotation));
+    const { id } = await insertNote(r, "while the primary sleeps");
+    await set.waitAllCaughtUp();
+    await set.primary.kill();
+    // Several check rounds without the primary's heartbeat.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(r.health().map((h) => h.inRotation)).to.deep.equal([true, true]);
+    for (let i = 0; i < 10; i++) expect(await r.read(findNote(id))).to.deep.equal({ id, body: "while the primary sleeps" });
+    expect(await metric(registry, "db_reads_total", { target: "primary" })).to.equal(0);
   });
 
   it("with no replicas configured, every read goes to the primary without counting fallbacks", async () => {
