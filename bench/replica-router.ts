@@ -2,7 +2,8 @@
  * What the replica router costs per read, as ratios against a baseline measured in the same run:
  * primary-key reads straight on the primary's pool vs the same reads through ReplicaRouter (two real
  * replicas on this box), without a session, and for sessions that write once per 100 reads
- * (read-your-writes by GTID). Run: npx tsx bench/replica-router.ts [seconds per case, default 5]
+ * (read-your-writes by GTID); each case twice, best kept.
+ * Run: npm run bench:replicas -- [seconds per case, default 5]
  */
 import { sql, type Kysely } from "kysely";
 import { Registry } from "prom-client";
@@ -59,9 +60,8 @@ async function main() {
     await measure("warm-up router", () => router.read(byId));
 
     const sessions = Array.from({ length: CONCURRENCY }, () => "");
-    const results = [];
-    results.push(await measure("primary pool, no router (baseline)", () => byId(primary)));
-    results.push(await measure("router, no session", () => router.read(byId)));
+    // The primary listed as its own replica: the same server as the baseline, so this isolates the router's own cost.
+    const loopback = await ReplicaRouter.start<DB>({ primary, replicaUrls: [`${set.primary.url}/bench`], registry: new Registry() });
     const writeOneIn100 = (readYourWrites: boolean) => async (worker: number, i: number) => {
       if (i % 100 === 0) {
         const { gtid } = await router.write((trx) =>
@@ -71,14 +71,29 @@ async function main() {
       }
       return router.read(byId, { gtid: readYourWrites ? sessions[worker] : undefined });
     };
-    // The same writes without the session's GTID on reads: separates the cost of writing from that of read-your-writes.
-    results.push(await measure("router, 1 write per 100 reads, no RYW", writeOneIn100(false)));
-    results.push(await measure("router, 1 write per 100 reads, RYW", writeOneIn100(true)));
+    const cases: Array<[string, (worker: number, i: number) => Promise<unknown>]> = [
+      ["primary pool, no router (baseline)", () => byId(primary)],
+      ["router over the primary itself", () => loopback.read(byId)],
+      ["router, two replicas, no session", () => router.read(byId)],
+      // The same writes without the session's GTID on reads: separates the cost of writing from read-your-writes.
+      ["router, 1 write per 100 reads, no RYW", writeOneIn100(false)],
+      ["router, 1 write per 100 reads, RYW", writeOneIn100(true)],
+    ];
+    // Two rounds, best of each: neighbours on a shared box only ever slow a case down.
+    const results: Array<Awaited<ReturnType<typeof measure>>> = [];
+    for (let round = 0; round < 2; round++) {
+      for (const [index, [name, read]] of cases.entries()) {
+        const r = await measure(name, read);
+        const best = results[index];
+        if (!best || r.perSecond > best.perSecond) results[index] = r;
+      }
+    }
+    await loopback.close();
     const base = results[0]?.perSecond ?? 1;
     console.log(`replica router bench: ${SECONDS} s per case, ${CONCURRENCY} concurrent readers, ${KEYS} keys of 1 KB`);
     for (const r of results) {
       console.log(
-        `${r.name.padEnd(40)} ${r.perSecond.toFixed(0).padStart(7)} reads/s  p99 ${r.p99.toFixed(1).padStart(6)} ms  ratio ${(r.perSecond / base).toFixed(2)}`,
+        `${r.name.padEnd(42)} ${r.perSecond.toFixed(0).padStart(7)} reads/s  p99 ${r.p99.toFixed(1).padStart(6)} ms  ratio ${(r.perSecond / base).toFixed(2)}`,
       );
     }
     for (const name of ["db_reads_total", "db_read_primary_fallbacks_total"]) {
