@@ -1,0 +1,59 @@
+/** createApp(deps): the Hono app. Features are sub-apps; every error leaves through onError as problem+json. */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import type { Deps } from "./wiring.ts";
+import type { AppEnv } from "./http/env.ts";
+import { observe, requestLog } from "./http/observe.ts";
+import { rateLimit } from "./http/rate-limit.ts";
+import { AppError, problem, toProblem } from "./http/problem.ts";
+import { userRoutes } from "./users/user.routes.ts";
+import { sessionRoutes } from "./sessions/session.routes.ts";
+import { itemRoutes, userItemRoutes } from "./items/item.routes.ts";
+import { healthRoutes } from "./health/health.routes.ts";
+import { adminRoutes } from "./cache/admin.routes.ts";
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export function createApp(deps: Deps) {
+  const app = new Hono<AppEnv>();
+  app.use(observe(deps));
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        problem(c, 405, "method-not-allowed", `${c.req.method} is not allowed here; use ${methods.join(", ")}`, { Allow: methods.join(", ") }),
+    }),
+  );
+  // Refused from Content-Length (or while streaming) before anything parses the body.
+  const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError(413, "body-too-large", `the request body is over ${MAX_BODY_BYTES} bytes`); } });
+  app.use(async function limitRequestBody(c, next) {
+    // GET/HEAD carry no body here; skipping them spares the read path from materialising the Request object.
+    return c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next);
+  });
+  if (deps.limiter) {
+    const limiter = rateLimit(deps.limiter, { trustProxy: deps.config.TRUST_PROXY });
+    app.use("/v1/*", limiter);
+    app.use("/admin/*", limiter);
+  }
+
+  app.route("/", healthRoutes(deps));
+  app.route("/v1/users", userRoutes(deps));
+  app.route("/v1/users", userItemRoutes(deps));
+  app.route("/v1/sessions", sessionRoutes(deps));
+  app.route("/v1/items", itemRoutes(deps));
+  if (deps.config.ADMIN_TOKEN) app.route("/admin", adminRoutes(deps, deps.config.ADMIN_TOKEN));
+
+  app.notFound((c) => problem(c, 404, "not-found", `no route for ${c.req.method} ${c.req.path}`));
+  app.onError((err, c) => {
+    const p = toProblem(err);
+    // observe() sets the logger first; an error before it (none today) falls back to the service logger.
+    const log = c.get("logger") ? requestLog(c) : deps.logger;
+    if (p.unexpected) log.error({ err }, "unhandled error");
+    else if (p.status >= 500) log.warn({ code: p.code }, p.detail);
+    return problem(c, p.status, p.code, p.detail, p.headers);
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,60 @@
+/**
+ * Versioned schema migrations, one list for both databases (kysely's schema builder). Append new ones; never edit an
+ * applied one. MariaDB/MySQL tables are created utf8mb4 explicitly: a server started without defaults is latin1.
+ */
+import { sql, type Kysely, type Migration, type CreateTableBuilder } from "kysely";
+import type { Dialect } from "./schema.ts";
+
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  const table = <T extends string, C extends string>(b: CreateTableBuilder<T, C>) =>
+    dialect === "mysql" ? b.modifyEnd(sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin`) : b;
+  return {
+    "0001_users_items": {
+      async up(db: Kysely<unknown>) {
+        await table(
+          db.schema
+            .createTable("users")
+            .addColumn("id", "varchar(36)", (c) => c.primaryKey())
+            .addColumn("username", "varchar(32)", (c) => c.notNull().unique())
+            .addColumn("password_hash", "varchar(255)", (c) => c.notNull())
+            .addColumn("created_at", "bigint", (c) => c.notNull()),
+        ).execute();
+        await table(
+          db.schema
+            .createTable("items")
+            .addColumn("id", "varchar(36)", (c) => c.primaryKey())
+            .addColumn("owner_id", "varchar(36)", (c) => c.notNull())
+            .addColumn("content", "text", (c) => c.notNull())
+            .addColumn("version", "integer", (c) => c.notNull())
+            .addColumn("created_at", "bigint", (c) => c.notNull())
+            .addColumn("updated_at", "bigint", (c) => c.notNull()),
+        ).execute();
+        // Ids are UUIDv7 (time-ordered), so "newest first" is (owner_id, id desc): one index serves keyset pages.
+        await db.schema.createIndex("items_owner_id").on("items").columns(["owner_id", "id"]).execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable("items").execute();
+        await db.schema.dropTable("users").execute();
+      },
+    },
+    "0002_idempotency_keys": {
+      async up(db: Kysely<unknown>) {
+        await table(
+          db.schema
+            .createTable("idempotency_keys")
+            .addColumn("owner_id", "varchar(36)", (c) => c.notNull())
+            .addColumn("idem_key", "varchar(255)", (c) => c.notNull())
+            .addColumn("request_hash", "char(64)", (c) => c.notNull())
+            .addColumn("item_id", "varchar(36)", (c) => c.notNull())
+            // The first 201 body, so a retry returns exactly the first result even after later updates.
+            .addColumn("response", "text", (c) => c.notNull())
+            .addColumn("created_at", "bigint", (c) => c.notNull())
+            .addPrimaryKeyConstraint("idempotency_keys_pk", ["owner_id", "idem_key"]),
+        ).execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable("idempotency_keys").execute();
+      },
+    },
+  };
+}

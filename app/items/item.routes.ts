@@ -1,0 +1,105 @@
+/** /v1/items: create, read (cached, ETag), update (owner, If-Match), delete; and the per-user list. */
+import { Hono } from "hono";
+import { z } from "zod";
+import type { Deps } from "../wiring.ts";
+import type { AppEnv } from "../http/env.ts";
+import { jsonBody, describeIssues } from "../http/json-body.ts";
+import { AppError } from "../http/problem.ts";
+import { requireSession, optionalSession } from "../sessions/auth.ts";
+import { createItemService } from "./item.service.ts";
+
+export const MAX_CONTENT_BYTES = 1024;
+const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// With the u flag, a surrogate matches only when unpaired.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+const contentBody = z.object({ content: z.string() });
+
+/** Byte limit and Unicode check after the type check: over-long is 413, a lone surrogate 400 (the contract's split). */
+function checkContent(content: string): string {
+  if (LONE_SURROGATE.test(content)) throw new AppError(400, "invalid-content", "content is not valid Unicode (it holds a lone surrogate)");
+  const bytes = Buffer.byteLength(content, "utf8");
+  if (bytes > MAX_CONTENT_BYTES) throw new AppError(413, "content-too-large", `content is ${bytes} bytes of UTF-8; the limit is ${MAX_CONTENT_BYTES}`);
+  return content;
+}
+
+/** Unknown-format ids are answered 404 without touching the database. */
+function checkId(id: string): string {
+  if (!ID.test(id)) throw new AppError(404, "not-found", `no item with id ${JSON.stringify(id.slice(0, 64))}`);
+  return id;
+}
+
+/** If-Match: `"<version>"` or `*`; anything else cannot match, so it is a 412. */
+function parseIfMatch(header: string | undefined): number | null {
+  if (header === undefined || header.trim() === "*") return null;
+  const m = /^\s*(?:W\/)?"(\d{1,15})"\s*$/.exec(header);
+  if (!m) throw new AppError(412, "version-mismatch", `If-Match must be "<version>" as sent in ETag, got ${JSON.stringify(header.slice(0, 64))}`);
+  return Number(m[1]);
+}
+
+const etagOf = (version: number) => `"${version}"`;
+
+export function itemRoutes(deps: Deps) {
+  const service = createItemService(deps);
+  const auth = requireSession(deps.sessions);
+  return new Hono<AppEnv>()
+    .post("/", auth, jsonBody(contentBody), async (c) => {
+      const content = checkContent(c.req.valid("json").content);
+      const key = c.req.header("idempotency-key");
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+        throw new AppError(400, "invalid-idempotency-key", "Idempotency-Key must be 1-255 visible ASCII characters");
+      }
+      const { item, replayed } = await service.create(c.var.session!, content, key);
+      if (replayed) c.header("Idempotent-Replayed", "true");
+      c.header("ETag", etagOf(item.version));
+      c.header("Location", `/v1/items/${item.id}`);
+      return c.json(item, 201);
+    })
+    .get("/:id", optionalSession(deps.sessions), async (c) => {
+      const id = checkId((c.req.param("id") ?? ""));
+      const { item, cache } = await service.read(id, { session: c.var.session });
+      c.header("X-Cache", cache);
+      if (!item) throw new AppError(404, "not-found", `no item with id ${id}`);
+      const etag = etagOf(item.version);
+      c.header("ETag", etag);
+      const inm = c.req.header("if-none-match");
+      if (inm && inm.split(",").some((t) => t.trim().replace(/^W\//, "") === etag || t.trim() === "*")) return c.body(null, 304);
+      return c.body(item.json, 200, { "Content-Type": "application/json" });
+    })
+    .put("/:id", auth, jsonBody(contentBody), async (c) => {
+      const id = checkId((c.req.param("id") ?? ""));
+      const content = checkContent(c.req.valid("json").content);
+      const item = await service.update(c.var.session!, id, content, parseIfMatch(c.req.header("if-match")));
+      c.header("ETag", etagOf(item.version));
+      return c.json(item, 200);
+    })
+    .delete("/:id", auth, async (c) => {
+      await service.remove(c.var.session!, checkId((c.req.param("id") ?? "")));
+      return c.body(null, 204);
+    });
+}
+
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().optional(),
+});
+
+export function userItemRoutes(deps: Deps) {
+  const service = createItemService(deps);
+  return new Hono<AppEnv>().get("/:id/items", optionalSession(deps.sessions), async (c) => {
+    const parsed = listQuery.safeParse({ limit: c.req.query("limit") || undefined, cursor: c.req.query("cursor") });
+    if (!parsed.success) throw new AppError(400, "invalid-query", `${describeIssues(parsed.error)} (limit is 1-100)`);
+    const { limit, cursor } = parsed.data;
+    let afterId: string | null = null;
+    if (cursor !== undefined) {
+      afterId = Buffer.from(cursor, "base64url").toString("utf8");
+      if (!ID.test(afterId)) throw new AppError(400, "invalid-cursor", "cursor is not one this service issued; start again without it");
+    }
+    const ownerId = (c.req.param("id") ?? "");
+    if (!ID.test(ownerId)) return c.json({ items: [], nextCursor: null });
+    const page = await service.list(ownerId, { limit, afterId }, { session: c.var.session });
+    const nextCursor = page.nextCursor ? Buffer.from(page.nextCursor, "utf8").toString("base64url") : null;
+    return c.json({ items: page.items, nextCursor });
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * The one place that chooses adapters from configuration: MariaDB/MySQL + Redis when DATABASE_URL / REDIS_URL are
+ * set, otherwise the embedded default (SQLite file in DATA_DIR, in-process cache, sessions and rate limiter).
+ */
+import { pino, type Logger } from "pino";
+import type { Config } from "./config.ts";
+import { openDatabase, type DbHandle } from "./db/connect.ts";
+import { migrateWith } from "./db/migrate.ts";
+import { sql } from "kysely";
+import { createItemRepository } from "./items/item.repository.ts";
+import { createUserRepository } from "./users/user.repository.ts";
+import { createRedisClient } from "./redis/client.ts";
+import { createRedisItemCache } from "./cache/redis-item-cache.ts";
+import { createMemoryItemCache } from "./cache/memory-item-cache.ts";
+import { createRedisSessionStore } from "./sessions/redis-session-store.ts";
+import { createMemorySessionStore } from "./sessions/memory-session-store.ts";
+import { createRedisRateLimiter } from "./rate-limit/redis-rate-limiter.ts";
+import { createMemoryRateLimiter } from "./rate-limit/memory-rate-limiter.ts";
+import { createMetrics, type Metrics } from "./health/metrics.ts";
+import type { ItemCache, ItemStore, RateLimiter, ReadRouter, SessionStore, UserStore } from "./ports.ts";
+
+export interface Deps {
+  config: Config;
+  wiring: "embedded" | "servers";
+  items: ItemStore;
+  users: UserStore;
+  sessions: SessionStore;
+  cache: ItemCache;
+  /** null when RATE_LIMIT_PER_MINUTE=0. */
+  limiter: RateLimiter | null;
+  reads: ReadRouter;
+  logger: Logger;
+  metrics: Metrics;
+  /** Readiness probes by name; each throws when its dependency does not answer. */
+  readiness: Record<string, () => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface WiringOptions {
+  /** Replace the read router (issue 4's replica router plugs in here). Default: every read on the primary. */
+  readRouter?: (primary: DbHandle, config: Config) => ReadRouter;
+  logger?: Logger;
+}
+
+export const primaryOnly = (primary: DbHandle): ReadRouter => ({ forRead: async () => primary.db });
+
+export async function buildDeps(config: Config, opts: WiringOptions = {}): Promise<Deps> {
+  const logger = opts.logger ?? pino({ level: config.LOG_LEVEL, base: { service: "scale-app" } });
+  const db = openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
+  try {
+    if (config.MIGRATE_ON_START) {
+      const { applied } = await migrateWith(db);
+      if (applied.length) logger.info({ applied }, "applied migrations");
+    }
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const reads = (opts.readRouter ?? primaryOnly)(db, config);
+  const metrics = createMetrics(() => db.poolStats());
+  const closers: Array<() => Promise<unknown>> = [async () => reads.close?.(), () => db.close()];
+  const readiness: Deps["readiness"] = {
+    database: async () => {
+      await sql`select 1`.execute(db.db);
+    },
+  };
+
+  let cache: ItemCache;
+  let sessions: SessionStore;
+  let limiter: RateLimiter | null = null;
+  const perMinute = config.RATE_LIMIT_PER_MINUTE;
+  if (config.REDIS_URL) {
+    let lastLogged = 0;
+    const redis = createRedisClient(config.REDIS_URL, (err) => {
+      // A down Redis reports on every reconnect attempt: log at most every 10 s.
+      if (Date.now() - lastLogged > 10_000) {
+        lastLogged = Date.now();
+        logger.warn({ err: err.message }, "redis unavailable; cache bypassed, session writes refused");
+      }
+    });
+    await redis.connect().catch(() => undefined); // starts degraded if Redis is down; it keeps reconnecting
+    const prefix = config.REDIS_KEY_PREFIX;
+    cache = createRedisItemCache(redis, { prefix, ttlSeconds: config.CACHE_TTL_SECONDS });
+    sessions = createRedisSessionStore(redis, { prefix, ttlSeconds: config.SESSION_TTL_SECONDS });
+    if (perMinute > 0) limiter = createRedisRateLimiter(redis, { prefix, perMinute });
+    readiness.cache = () => cache.ping();
+    closers.unshift(async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    });
+  } else {
+    cache = createMemoryItemCache({ ttlSeconds: config.CACHE_TTL_SECONDS });
+    sessions = createMemorySessionStore({ ttlSeconds: config.SESSION_TTL_SECONDS });
+    if (perMinute > 0) limiter = createMemoryRateLimiter({ perMinute });
+  }
+
+  let closed: Promise<void> | undefined;
+  return {
+    config,
+    wiring: config.DATABASE_URL || config.REDIS_URL ? "servers" : "embedded",
+    items: createItemRepository(db, reads),
+    users: createUserRepository(db),
+    sessions,
+    cache,
+    limiter,
+    reads,
+    logger,
+    metrics,
+    readiness,
+    close() {
+      closed ??= (async () => {
+        for (const close of closers) await close().catch((err: Error) => logger.warn({ err: err.message }, "error while closing"));
+      })();
+      return closed;
+    },
+  };
+}

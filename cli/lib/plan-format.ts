@@ -1,0 +1,55 @@
+// The human form of `scale stage plan`: resources and changes grouped by their top-level component, stateful ones
+// marked. Pure functions over the plan data; the command prints what they return.
+import type { Change, Plan, PlannedResource } from "../../stacks/plan.ts";
+import { isStateful } from "../../stacks/stateful.ts";
+
+/** Marks a resource that holds data. */
+export const STATEFUL_MARK = "[stateful]";
+
+/** The plan as contracts.md §1 prints it: exactly {urn,type,name,parent,protect,inputs} per resource. */
+export function planJson(plan: Plan, changes?: Change[]): Record<string, unknown> {
+  const resources = plan.resources.map(({ urn, type, name, parent, protect, inputs }) => ({ urn, type, name, parent, protect, inputs }));
+  return { stage: plan.stage, name: plan.name, resources, ...(changes ? { changes } : {}) };
+}
+
+/** The top-level component (name) a URN belongs to, walking up the parents. */
+function componentOf(urn: string, byUrn: Map<string, PlannedResource>): string {
+  let current = byUrn.get(urn);
+  while (current?.parent && byUrn.has(current.parent)) current = byUrn.get(current.parent);
+  return current ? `${current.name} (${current.type})` : "(removed)";
+}
+
+function group<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}
+
+/** Lines describing the plan's resources by component. */
+export function formatPlan(plan: Plan): string[] {
+  const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+  const custom = plan.resources.filter((r) => !r.type.startsWith("scale:"));
+  const lines = [`stage ${plan.stage} (${plan.name}): ${custom.length} cloud resources in ${plan.resources.length - custom.length} components`];
+  for (const [component, members] of group(custom, (r) => componentOf(r.urn, byUrn))) {
+    lines.push("", `${component}`);
+    for (const r of members) lines.push(`  ${r.type} ${r.name}${isStateful(r) ? ` ${STATEFUL_MARK}` : ""}${r.protect ? " protected" : ""}`);
+  }
+  return lines;
+}
+
+/** Lines describing the changes from `from` to `to` by component. */
+export function formatChanges(from: Plan, to: Plan, changes: Change[]): string[] {
+  const byUrn = new Map([...from.resources, ...to.resources].map((r) => [r.urn, r]));
+  const counts = group(changes, (c) => c.action);
+  const summary = ["create", "update", "replace", "delete"].map((a) => `${counts.get(a)?.length ?? 0} ${a}`).join(", ");
+  const lines = [`stage ${from.stage} -> ${to.stage}: ${summary}`];
+  for (const [component, members] of group(changes, (c) => componentOf(c.urn, byUrn))) {
+    lines.push("", component);
+    for (const c of members) {
+      const name = c.urn.split("::").pop();
+      const fields = c.fields.length > 0 ? ` (${c.fields.join(", ")})` : "";
+      lines.push(`  ${c.action.padEnd(7)} ${c.type} ${name}${fields}${c.stateful ? ` ${STATEFUL_MARK}` : ""}`);
+    }
+  }
+  return lines;
+}

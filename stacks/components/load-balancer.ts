@@ -1,0 +1,85 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+
+/** Arguments of the LoadBalancer component. */
+export interface LoadBalancerArgs {
+  vpcId: pulumi.Input<string>;
+  /** The VPC's CIDR, where the targets live. */
+  vpcCidr: string;
+  /** Public subnets in at least two AZs. */
+  subnetIds: pulumi.Input<string>[];
+  /** The validated certificate for the ALB's origin name. */
+  certificateArn: pulumi.Input<string>;
+  /** Only CloudFront reaches the ALB: its origin-facing managed prefix list. */
+  cloudFrontPrefixListId: pulumi.Input<string>;
+  /** The path the target groups probe. @default "/healthz" */
+  healthCheckPath?: string;
+}
+
+/** The TLS policy: TLS 1.2 and 1.3 with forward secrecy only. */
+export const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/**
+ * An internet-facing ALB terminating TLS, HTTP redirected to HTTPS, and two target groups: reads (GET/HEAD) and
+ * writes (everything else), so the two app tiers scale independently.
+ */
+export class LoadBalancer extends pulumi.ComponentResource {
+  readonly dnsName: pulumi.Output<string>;
+  readonly arnSuffix: pulumi.Output<string>;
+  readonly zoneId: pulumi.Output<string>;
+  readonly securityGroupId: pulumi.Output<string>;
+  readonly readTargetGroupArn: pulumi.Output<string>;
+  readonly writeTargetGroupArn: pulumi.Output<string>;
+  readonly targetGroupArnSuffixes: pulumi.Output<string>[];
+
+  constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("scale:aws:LoadBalancer", name, {}, opts);
+    const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
+      vpcId: args.vpcId,
+      description: "ALB: HTTPS from CloudFront only",
+      // CloudFront's prefix list weighs ~55 rules of the default 60 per group: one rule only, and CloudFront
+      // talks HTTPS to the origin anyway (the HTTP listener below redirects whatever else gets in).
+      ingress: [
+        { protocol: "tcp", fromPort: 443, toPort: 443, prefixListIds: [args.cloudFrontPrefixListId], description: "HTTPS from CloudFront" },
+      ],
+      egress: [{ protocol: "tcp", fromPort: 8080, toPort: 8080, cidrBlocks: [args.vpcCidr], description: "to the app tiers" }],
+    }, { parent: this });
+    this.securityGroupId = sg.id;
+    const alb = new aws.lb.LoadBalancer(`${name}-alb`, {
+      loadBalancerType: "application", internal: false, subnets: args.subnetIds, securityGroups: [sg.id],
+      // No deletion protection: the ALB holds no data, and a move back to stage 1 must be able to remove it.
+      dropInvalidHeaderFields: true, enableDeletionProtection: false, idleTimeout: 60,
+    }, { parent: this });
+    this.dnsName = alb.dnsName;
+    this.arnSuffix = alb.arnSuffix;
+    this.zoneId = alb.zoneId;
+
+    const read = this.createTargetGroup(`${name}-read`, args);
+    const write = this.createTargetGroup(`${name}-write`, args);
+    this.readTargetGroupArn = read.arn;
+    this.writeTargetGroupArn = write.arn;
+    this.targetGroupArnSuffixes = [read.arnSuffix, write.arnSuffix];
+
+    new aws.lb.Listener(`${name}-http`, {
+      loadBalancerArn: alb.arn, port: 80, protocol: "HTTP",
+      defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+    }, { parent: this });
+    const https = new aws.lb.Listener(`${name}-https`, {
+      loadBalancerArn: alb.arn, port: 443, protocol: "HTTPS", sslPolicy: ALB_TLS_POLICY,
+      certificateArn: args.certificateArn, defaultActions: [{ type: "forward", targetGroupArn: write.arn }],
+    }, { parent: this });
+    new aws.lb.ListenerRule(`${name}-reads`, {
+      listenerArn: https.arn, priority: 10,
+      conditions: [{ httpRequestMethod: { values: ["GET", "HEAD"] } }],
+      actions: [{ type: "forward", targetGroupArn: read.arn }],
+    }, { parent: this });
+    this.registerOutputs({ dnsName: this.dnsName });
+  }
+
+  private createTargetGroup(name: string, args: LoadBalancerArgs): aws.lb.TargetGroup {
+    return new aws.lb.TargetGroup(name, {
+      vpcId: args.vpcId, port: 8080, protocol: "HTTP", targetType: "instance", deregistrationDelay: 30,
+      healthCheck: { path: args.healthCheckPath ?? "/healthz", matcher: "200", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
+    }, { parent: this });
+  }
+}

@@ -1,0 +1,34 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+
+/** Arguments of the Queue component. */
+export interface QueueArgs {
+  /** Seconds a worker holds a job before it returns to the queue. @default 120 */
+  visibilityTimeoutSeconds?: number;
+  /** Deliveries before a job goes to the dead-letter queue. @default 5 */
+  maxReceiveCount?: number;
+}
+
+/** An encrypted SQS job queue with an encrypted dead-letter queue for jobs that keep failing. */
+export class Queue extends pulumi.ComponentResource {
+  readonly url: pulumi.Output<string>;
+  readonly arn: pulumi.Output<string>;
+  readonly name: pulumi.Output<string>;
+  readonly deadLetterName: pulumi.Output<string>;
+
+  constructor(name: string, args: QueueArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("scale:aws:Queue", name, {}, opts);
+    const dlq = new aws.sqs.Queue(`${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 }, { parent: this });
+    const queue = new aws.sqs.Queue(`${name}-jobs`, {
+      sqsManagedSseEnabled: true,
+      visibilityTimeoutSeconds: args.visibilityTimeoutSeconds ?? 120,
+      receiveWaitTimeSeconds: 20,
+      redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: args.maxReceiveCount ?? 5 }),
+    }, { parent: this });
+    this.url = queue.url;
+    this.arn = queue.arn;
+    this.name = queue.name;
+    this.deadLetterName = dlq.name;
+    this.registerOutputs({ url: this.url });
+  }
+}

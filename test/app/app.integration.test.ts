@@ -1,0 +1,4 @@
+import { describeContract } from "./contract.shared.ts";
+
+// The shared MariaDB (a database of its own) and Redis (a key prefix of its own).
+describeContract("servers");

@@ -1,0 +1,3 @@
+import { describeContract } from "./contract.shared.ts";
+
+describeContract("embedded");
