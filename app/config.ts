@@ -3,6 +3,7 @@
  * Nothing else in app/ reads process.env. A bad value stops the start with a message naming the variable.
  */
 import { z } from "zod";
+import { replicaEnvShape } from "./db/replica-config.ts";
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = (protocols: string[]) =>
@@ -31,6 +32,8 @@ const envSchema = z.object({
     .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(url(["mysql:", "mariadb:"]))),
   DATABASE_POOL_SIZE: intFrom(1, 1000).default(10),
+  /** Replica lag bound, check interval and read-your-writes wait (app/db/replica-config.ts). */
+  ...replicaEnvShape,
   /** redis://host:6379/0; unset = in-process cache, sessions and rate limiter. */
   REDIS_URL: optionalUrl(["redis:", "rediss:"]),
   REDIS_KEY_PREFIX: z.string().default("stm:"),
@@ -55,6 +58,14 @@ const envSchema = z.object({
   MIGRATE_ON_START: z.enum(["0", "1", "false", "true"]).default("1").transform((v) => v === "1" || v === "true"),
   /** Bearer token for /admin/*; unset = the admin endpoints answer 404. */
   ADMIN_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(16).optional()),
+}).superRefine((env, ctx) => {
+  if (env.DATABASE_REPLICA_URLS.length > 0 && !env.DATABASE_URL) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["DATABASE_REPLICA_URLS"],
+      message: "replicas need a primary: set DATABASE_URL too, or leave DATABASE_REPLICA_URLS empty",
+    });
+  }
 });
 
 export type Config = Readonly<z.infer<typeof envSchema>>;

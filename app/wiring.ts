@@ -19,6 +19,9 @@ import { createMemorySessionStore } from "./sessions/memory-session-store.ts";
 import { createRedisRateLimiter } from "./rate-limit/redis-rate-limiter.ts";
 import { createMemoryRateLimiter } from "./rate-limit/memory-rate-limiter.ts";
 import { createMetrics, type Metrics } from "./health/metrics.ts";
+import { ReplicaRouter } from "./db/replicas.ts";
+import { replicaRouterSettings } from "./db/replica-config.ts";
+import { sessionReadRouter } from "./db/session-read-router.ts";
 import type { ItemCache, ItemStore, RateLimiter, ReadRouter, SessionStore, UserStore } from "./ports.ts";
 
 export interface Deps {
@@ -48,6 +51,21 @@ export interface WiringOptions {
 
 export const primaryOnly = (primary: DbHandle): ReadRouter => ({ forRead: async () => primary.db });
 
+/** Reads over DATABASE_REPLICA_URLS with read-your-writes by GTID (docs/replicas.md); none configured: the primary. */
+function replicasWhenConfigured(metrics: Metrics, logger: Logger) {
+  return (primary: DbHandle, config: Config): ReadRouter => {
+    if (primary.dialect !== "mysql" || config.DATABASE_REPLICA_URLS.length === 0) return primaryOnly(primary);
+    const router = ReplicaRouter.create({
+      primary: primary.db,
+      ...replicaRouterSettings(config),
+      pool: { connectionLimit: config.DATABASE_POOL_SIZE },
+      registry: metrics.registry,
+      logger: logger.child({ component: "replicas" }),
+    });
+    return sessionReadRouter(router);
+  };
+}
+
 export async function buildDeps(config: Config, opts: WiringOptions = {}): Promise<Deps> {
   const logger = opts.logger ?? pino({ level: config.LOG_LEVEL, base: { service: "scale-app" } });
   const db = openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
@@ -60,8 +78,8 @@ export async function buildDeps(config: Config, opts: WiringOptions = {}): Promi
     await db.close();
     throw err;
   }
-  const reads = (opts.readRouter ?? primaryOnly)(db, config);
   const metrics = createMetrics(() => db.poolStats());
+  const reads = (opts.readRouter ?? replicasWhenConfigured(metrics, logger))(db, config);
   const closers: Array<() => Promise<unknown>> = [async () => reads.close?.(), () => db.close()];
   const readiness: Deps["readiness"] = {
     database: async () => {

@@ -1,6 +1,7 @@
 /** Sessions in this process, for the embedded default (one server): same contract as the Redis store. */
 import type { Session, SessionStore } from "../ports.ts";
 import { hashToken, newToken } from "./session-token.ts";
+import { mergeGtidPositions, validGtidPosition } from "../db/gtid.ts";
 
 export function createMemorySessionStore(opts: { ttlSeconds: number }): SessionStore {
   const sessions = new Map<string, Session>();
@@ -26,7 +27,7 @@ export function createMemorySessionStore(opts: { ttlSeconds: number }): SessionS
     },
     async recordWrite(tokenHash, gtid) {
       const s = sessions.get(tokenHash);
-      if (s) s.lastWriteGtid = gtid;
+      if (s) s.lastWriteGtid = mergeGtidPositions(validGtidPosition(s.lastWriteGtid), gtid);
     },
     async ping() {},
   };

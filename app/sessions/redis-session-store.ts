@@ -2,6 +2,7 @@
 import type { Redis } from "ioredis";
 import type { Session, SessionStore } from "../ports.ts";
 import { hashToken, newToken } from "./session-token.ts";
+import { mergeGtidPositions, validGtidPosition } from "../db/gtid.ts";
 
 export function createRedisSessionStore(redis: Redis, opts: { prefix: string; ttlSeconds: number }): SessionStore {
   const keyOf = (tokenHash: string) => `${opts.prefix}sess:${tokenHash}`;
@@ -27,8 +28,9 @@ export function createRedisSessionStore(redis: Redis, opts: { prefix: string; tt
       const raw = await redis.get(key);
       if (!raw) return;
       const session = JSON.parse(raw) as Session;
-      // KEEPTTL: carrying the GTID must not extend the session.
-      await redis.set(key, JSON.stringify({ ...session, lastWriteGtid: gtid }), "KEEPTTL", "XX");
+      // KEEPTTL: carrying the GTID must not extend the session. Merged, not overwritten: two writes of one session can
+      // finish out of order, and the older GTID must not replace the newer (a get-then-set still leaves a narrow race).
+      await redis.set(key, JSON.stringify({ ...session, lastWriteGtid: mergeGtidPositions(validGtidPosition(session.lastWriteGtid), gtid) }), "KEEPTTL", "XX");
     },
     async ping() {
       await redis.ping();
