@@ -2,10 +2,7 @@
  * A throwaway MariaDB primary with real replicas (GTID replication), for tests that need replica lag
  * or a replica that goes away. Built on servers.ts; `stop()` removes every server and its folder.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startMariaDb, type MariaDbOptions, type MariaDbServer } from "./servers.ts";
+import { startMariaDb, type MariaDbServer } from "./servers.ts";
 
 export interface ReplicaSetOptions {
   /** How many replicas to start. @default 1 */
@@ -18,21 +15,10 @@ export interface ReplicaSetOptions {
 const REPL_USER = "repl";
 const REPL_PASSWORD = "repl-only-for-tests";
 
-/**
- * mariadbd puts on-disk temporary tables in /tmp by default, named by its process id; servers of other test runs on
- * the same /tmp have collided there ("Error on delete of '/tmp/#sql-temptable-...'"), so each server gets its own.
- */
-async function startMariaDbOwnTmp(options: MariaDbOptions, tmpDirs: string[]): Promise<MariaDbServer> {
-  const tmp = await mkdtemp(join(tmpdir(), "scale-mariadb-tmp-"));
-  tmpDirs.push(tmp);
-  return startMariaDb({ ...options, extraArgs: [...(options.extraArgs ?? []), `--tmpdir=${tmp}`] });
-}
-
 export class ReplicaSet {
   constructor(
     readonly primary: MariaDbServer,
     readonly replicas: MariaDbServer[],
-    private readonly tmpDirs: string[] = [],
   ) {}
 
   replica(index: number): MariaDbServer {
@@ -78,15 +64,13 @@ export class ReplicaSet {
   /** Stop every server and remove its folder. */
   async stop(): Promise<void> {
     await Promise.all([...this.replicas, this.primary].map((s) => s.stop()));
-    await Promise.all(this.tmpDirs.map((dir) => rm(dir, { recursive: true, force: true })));
   }
 }
 
 /** Start a primary and `replicas` read-only replicas replicating from it by GTID. */
 export async function startReplicaSet(options: ReplicaSetOptions = {}): Promise<ReplicaSet> {
   const count = options.replicas ?? 1;
-  const tmpDirs: string[] = [];
-  const primary = await startMariaDbOwnTmp({ serverId: 1, binlog: true }, tmpDirs);
+  const primary = await startMariaDb({ serverId: 1, binlog: true });
   const started: MariaDbServer[] = [primary];
   try {
     await primary.sql(
@@ -98,7 +82,7 @@ export async function startReplicaSet(options: ReplicaSetOptions = {}): Promise<
     const replicas = await Promise.all(
       Array.from({ length: count }, async (_, i) => {
         // A replica keeps its own binlog off: nothing chains from it, and it keeps the test servers light.
-        const replica = await startMariaDbOwnTmp({ serverId: 2 + i, binlog: false, extraArgs: ["--read-only"] }, tmpDirs);
+        const replica = await startMariaDb({ serverId: 2 + i, binlog: false, extraArgs: ["--read-only"] });
         started.push(replica);
         await replica.sql(
           `CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${primary.port},` +
@@ -108,12 +92,11 @@ export async function startReplicaSet(options: ReplicaSetOptions = {}): Promise<
         return replica;
       }),
     );
-    const set = new ReplicaSet(primary, replicas, tmpDirs);
+    const set = new ReplicaSet(primary, replicas);
     await set.waitAllCaughtUp();
     return set;
   } catch (err) {
     await Promise.all(started.map((s) => s.stop()));
-    await Promise.all(tmpDirs.map((dir) => rm(dir, { recursive: true, force: true })));
     throw err;
   }
 }

@@ -164,6 +164,8 @@ export class MariaDbServer extends ThrowawayServer {
       `--pid-file=${join(this.dir, "mysqld.pid")}`,
       `--port=${this.port}`,
       "--bind-address=127.0.0.1",
+      // On-disk temporary tables are named by process id; servers sharing /tmp have collided there.
+      `--tmpdir=${join(this.dir, "tmp")}`,
       "--user=root",
       "--skip-name-resolve",
       "--innodb-buffer-pool-size=32M",
@@ -195,6 +197,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
   const template = await mariadbTemplate();
   const dir = await mkdtemp(join(tmpdir(), "scale-mariadb-"));
   await cp(join(template, "data"), join(dir, "data"), { recursive: true });
+  await mkdir(join(dir, "tmp"));
   const server = new MariaDbServer(await freePort(), dir, options);
   await server.start();
   return server;
