@@ -27,6 +27,20 @@ export interface Session {
   expiresAt: number;
   /** The primary's GTID after this session's last write (MariaDB), for read-your-writes on replicas; null if none. */
   lastWriteGtid: string | null;
+  /**
+   * Item id → the version this session last wrote (DELETED for a delete), its newest writes only: any app process
+   * serving the session's next read refuses an older cached copy, even one its L1 or a missed invalidation kept.
+   * Absent in sessions stored before it existed.
+   */
+  recentWrites?: Record<string, number>;
+}
+
+/** What a session records after a committed write of its own. */
+export interface SessionWrite {
+  itemId: string;
+  version: number;
+  /** The primary's GTID after the commit; null on SQLite or when it could not be read. */
+  gtid: string | null;
 }
 
 /** What a read knows about its caller, so the read router can honour read-your-writes. */
@@ -89,7 +103,7 @@ export interface SessionStore {
   /** Resolve a presented token; null when unknown or expired. Throws when the store is unreachable. */
   get(token: string): Promise<Session | null>;
   delete(token: string): Promise<void>;
-  recordWrite(tokenHash: string, gtid: string): Promise<void>;
+  recordWrite(tokenHash: string, write: SessionWrite): Promise<void>;
   ping(): Promise<void>;
 }
 

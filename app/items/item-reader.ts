@@ -5,7 +5,9 @@
  *   (bounded by fillWaitMs) and then read the database themselves;
  * - negative entries for ids the database does not have;
  * - a floor per id for invalidations that did not reach the cache (Redis blip after a commit): this process never
- *   serves an older cached version than its own committed write, and retries the marker until it lands.
+ *   serves an older cached version than its own committed write, and retries the marker until it lands;
+ * - the session's own floors (`Session.recentWrites`): whichever process serves it, a session is never answered from
+ *   a cached copy older than what it wrote, even while another process's L1 or a missed marker still holds one.
  */
 import type { Deps } from "../wiring.ts";
 import type { CacheResult } from "../health/metrics.ts";
@@ -30,6 +32,7 @@ export interface ReaderOptions {
 const FILL_POLL_MS = 10;
 const RETRY_MS = 500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const atLeast = (hit: CachedItem | typeof ABSENT, floor: number) => (hit === ABSENT ? floor === DELETED : hit.version >= floor);
 
 export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" | "logger">, opts: ReaderOptions) {
   const { items, cache, metrics } = deps;
@@ -41,12 +44,12 @@ export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" 
   // A write (here or, through L1's channel, elsewhere) makes any load already in flight for that id too old to join.
   l1?.onInvalidate((id) => inflight.delete(id));
 
-  /** Is a cached answer at least as new as this process's own unconfirmed write of the id? */
-  function fresh(id: string, hit: CachedItem | typeof ABSENT): boolean {
+  /** Is a cached answer at least as new as this process's unconfirmed write of the id, and the session's own write? */
+  function fresh(id: string, hit: CachedItem | typeof ABSENT, own: number | undefined): boolean {
+    if (own !== undefined && !atLeast(hit, own)) return false;
     if (floors.size === 0) return true;
     const floor = floors.get(id)?.version;
-    if (floor === undefined) return true;
-    return hit === ABSENT ? floor === DELETED : hit.version >= floor;
+    return floor === undefined || atLeast(hit, floor);
   }
 
   async function fromDatabase(id: string, ctx: ReadContext, cacheUp: boolean): Promise<ReadResult> {
@@ -63,12 +66,12 @@ export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" 
   }
 
   /** Another process holds the fill lease: poll the cache until it has filled it, for at most fillWaitMs. */
-  async function awaitFill(id: string): Promise<ReadResult | null> {
+  async function awaitFill(id: string, own: number | undefined): Promise<ReadResult | null> {
     const deadline = Date.now() + opts.fillWaitMs;
     while (Date.now() < deadline) {
       await sleep(FILL_POLL_MS);
       const hit = await cache.get(id).catch(() => null);
-      if (hit !== null && fresh(id, hit)) {
+      if (hit !== null && fresh(id, hit, own)) {
         l1?.set(id, hit);
         return { item: hit === ABSENT ? null : hit, cache: "hit" };
       }
@@ -76,11 +79,11 @@ export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" 
     return null;
   }
 
-  async function load(id: string, ctx: ReadContext): Promise<ReadResult> {
+  async function load(id: string, ctx: ReadContext, own: number | undefined): Promise<ReadResult> {
     let cacheUp = true;
     try {
       const hit = await cache.get(id);
-      if (hit !== null && fresh(id, hit)) {
+      if (hit !== null && fresh(id, hit, own)) {
         l1?.set(id, hit);
         return { item: hit === ABSENT ? null : hit, cache: "hit" };
       }
@@ -91,7 +94,7 @@ export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" 
     // null: the lease could not be asked (Redis just went away); read the database rather than wait on nothing.
     const leased = await cache.lease(id, opts.leaseMs).catch(() => null);
     if (leased === false) {
-      const filled = await awaitFill(id);
+      const filled = await awaitFill(id, own);
       if (filled) return filled;
     }
     try {
@@ -120,17 +123,18 @@ export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" 
 
   return {
     async read(id: string, ctx: ReadContext): Promise<ReadResult> {
+      const own = ctx.session?.recentWrites?.[id];
       const near = l1?.get(id);
       let result: ReadResult;
-      if (near !== undefined && fresh(id, near)) {
+      if (near !== undefined && fresh(id, near, own)) {
         result = { item: near === ABSENT ? null : near, cache: "l1" };
-      } else if (ctx.session?.lastWriteGtid) {
+      } else if (own !== undefined || ctx.session?.lastWriteGtid) {
         // A session that has written reads on its own: a shared load may have started before its write.
-        result = await load(id, ctx);
+        result = await load(id, ctx, own);
       } else {
         let flight = inflight.get(id);
         if (!flight) {
-          flight = load(id, ctx).finally(() => {
+          flight = load(id, ctx, undefined).finally(() => {
             if (inflight.get(id) === flight) inflight.delete(id);
           });
           inflight.set(id, flight);

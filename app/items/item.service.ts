@@ -1,6 +1,6 @@
 /**
  * The item read/write path: reads through item-reader.ts (L1, shared cache, single-flight, database), writes in one
- * primary transaction, then the cache marker and the session's GTID after commit.
+ * primary transaction, then the cache marker and the session's record of the write (GTID, item version) after commit.
  */
 import { createHash } from "node:crypto";
 import type { Deps } from "../wiring.ts";
@@ -25,13 +25,18 @@ export function createItemService(deps: ServiceDeps) {
     reader.written(id, version);
     // The write is committed: failures here must not turn it into an error. A missed marker is retried in the
     // background while this process's reads refuse older cached versions; other processes may serve the old entry
-    // until the retry lands or its TTL ends. A missed GTID only weakens read-your-writes on replicas.
+    // until the retry lands or its TTL ends, except to this session, whose record of the write makes every process
+    // refuse older cached copies. A missed record only weakens read-your-writes.
     const mark = version === DELETED ? cache.remove(id) : cache.invalidate(id, version);
-    await mark.catch((err: Error) => {
-      reader.unconfirmed(id, version);
-      deps.logger.warn({ err: err.message }, "cache invalidation failed after commit; retrying in the background");
-    });
-    if (gtid) await sessions.recordWrite(session.tokenHash, gtid).catch(() => undefined);
+    await Promise.all([
+      mark.catch((err: Error) => {
+        reader.unconfirmed(id, version);
+        deps.logger.warn({ err: err.message }, "cache invalidation failed after commit; retrying in the background");
+      }),
+      sessions.recordWrite(session.tokenHash, { itemId: id, version, gtid }).catch((err: Error) => {
+        deps.logger.warn({ err: err.message }, "could not record the write in the session; its read-your-writes hint is lost");
+      }),
+    ]);
   }
 
   return {

@@ -1,7 +1,7 @@
 /** Sessions in this process, for the embedded default (one server): same contract as the Redis store. */
 import type { Session, SessionStore } from "../ports.ts";
 import { hashToken, newToken } from "./session-token.ts";
-import { mergeGtidPositions, validGtidPosition } from "../db/gtid.ts";
+import { withWrite } from "./session-writes.ts";
 
 export function createMemorySessionStore(opts: { ttlSeconds: number }): SessionStore {
   const sessions = new Map<string, Session>();
@@ -15,7 +15,7 @@ export function createMemorySessionStore(opts: { ttlSeconds: number }): SessionS
       const token = newToken();
       const expiresAt = Date.now() + opts.ttlSeconds * 1000;
       const tokenHash = hashToken(token);
-      sessions.set(tokenHash, { tokenHash, userId, username, expiresAt, lastWriteGtid: null });
+      sessions.set(tokenHash, { tokenHash, userId, username, expiresAt, lastWriteGtid: null, recentWrites: {} });
       return { token, expiresAt };
     },
     async get(token) {
@@ -25,9 +25,9 @@ export function createMemorySessionStore(opts: { ttlSeconds: number }): SessionS
     async delete(token) {
       sessions.delete(hashToken(token));
     },
-    async recordWrite(tokenHash, gtid) {
+    async recordWrite(tokenHash, write) {
       const s = sessions.get(tokenHash);
-      if (s) s.lastWriteGtid = mergeGtidPositions(validGtidPosition(s.lastWriteGtid), gtid);
+      if (s) sessions.set(tokenHash, withWrite(s, write));
     },
     async ping() {},
   };

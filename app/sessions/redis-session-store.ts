@@ -2,7 +2,7 @@
 import type { Redis } from "ioredis";
 import type { Session, SessionStore } from "../ports.ts";
 import { hashToken, newToken } from "./session-token.ts";
-import { mergeGtidPositions, validGtidPosition } from "../db/gtid.ts";
+import { withWrite } from "./session-writes.ts";
 
 export function createRedisSessionStore(redis: Redis, opts: { prefix: string; ttlSeconds: number }): SessionStore {
   const keyOf = (tokenHash: string) => `${opts.prefix}sess:${tokenHash}`;
@@ -10,7 +10,7 @@ export function createRedisSessionStore(redis: Redis, opts: { prefix: string; tt
     async create({ userId, username }) {
       const token = newToken();
       const expiresAt = Date.now() + opts.ttlSeconds * 1000;
-      const session: Session = { tokenHash: hashToken(token), userId, username, expiresAt, lastWriteGtid: null };
+      const session: Session = { tokenHash: hashToken(token), userId, username, expiresAt, lastWriteGtid: null, recentWrites: {} };
       await redis.set(keyOf(session.tokenHash), JSON.stringify(session), "PXAT", expiresAt);
       return { token, expiresAt };
     },
@@ -23,14 +23,13 @@ export function createRedisSessionStore(redis: Redis, opts: { prefix: string; tt
     async delete(token) {
       await redis.del(keyOf(hashToken(token)));
     },
-    async recordWrite(tokenHash, gtid) {
+    async recordWrite(tokenHash, write) {
       const key = keyOf(tokenHash);
       const raw = await redis.get(key);
       if (!raw) return;
-      const session = JSON.parse(raw) as Session;
-      // KEEPTTL: carrying the GTID must not extend the session. Merged, not overwritten: two writes of one session can
-      // finish out of order, and the older GTID must not replace the newer (a get-then-set still leaves a narrow race).
-      await redis.set(key, JSON.stringify({ ...session, lastWriteGtid: mergeGtidPositions(validGtidPosition(session.lastWriteGtid), gtid) }), "KEEPTTL", "XX");
+      // KEEPTTL: recording a write must not extend the session. Two concurrent writes of one session can still race
+      // this get-then-set and lose one record; the commit itself is never lost, only that read-your-writes hint.
+      await redis.set(key, JSON.stringify(withWrite(JSON.parse(raw) as Session, write)), "KEEPTTL", "XX");
     },
     async ping() {
       await redis.ping();

@@ -170,6 +170,29 @@ describe("item reads across two app instances on one Redis", function () {
     expect(probeA.reads + probeB.reads).to.equal(1);
   });
 
+  it("a session reads its own write on the other instance even when the invalidation never arrived", async () => {
+    const u = await newUser(a.app);
+    const item = await createItem(a.app, u.auth, "v1");
+    await b.app.request(`/v1/items/${item.id}`);
+    expect((await b.app.request(`/v1/items/${item.id}`)).headers.get("x-cache")).to.equal("l1"); // B holds v1 in L1
+    const invalidate = a.deps.cache.invalidate;
+    // A Redis blip on A after the commit: no marker, so no pub/sub message to B either.
+    a.deps.cache.invalidate = async () => {
+      throw new Error("simulated: Redis timed out");
+    };
+    try {
+      const put = await a.app.request(`/v1/items/${item.id}`, { method: "PUT", ...json({ content: "v2" }, u.auth) });
+      expect(put.status).to.equal(200);
+      // Others may still be served v1 until the retry lands or the TTL ends (the contract's "no stale cache")...
+      expect(await body(await b.app.request(`/v1/items/${item.id}`))).to.include({ version: 1 });
+      // ...but the writer's session is not, through B's L1 or B's shared cache (read-your-writes).
+      const own = await b.app.request(`/v1/items/${item.id}`, { headers: u.auth });
+      expect(await body(own)).to.include({ version: 2, content: "v2" });
+    } finally {
+      a.deps.cache.invalidate = invalidate;
+    }
+  });
+
   it("a write on one instance is not served from the other's L1", async () => {
     const u = await newUser(a.app);
     const item = await createItem(a.app, u.auth, "v1");
