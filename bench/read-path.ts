@@ -8,7 +8,7 @@
  */
 import { createPool } from "mysql2/promise";
 import { cpuSeconds, haveWrk, runLoad, type LoadResult } from "./load.ts";
-import { appCounters, benchUserToken, deleteRedisPrefix, hitRatios, median, parseFlags, post, startServer, stopServers, uniqueSuffix, type StartedServer } from "./support.ts";
+import { appCounters, benchUserToken, deleteRedisPrefix, hitRatios, loadAverage, median, parseFlags, post, startServer, stopServers, uniqueSuffix, type StartedServer } from "./support.ts";
 
 const args = parseFlags({ seconds: 10, warmup: 3, rounds: 3, items: 10_000, zipf: 0.99, connections: 100 }, ["tool"]);
 const { seconds, rounds, connections } = args;
@@ -23,6 +23,7 @@ const suffix = uniqueSuffix();
 const database = `bench_${suffix}`;
 const prefix = `bench:${suffix}:`;
 
+const started = new Date();
 const admin = createPool({ uri: serverUrl, connectionLimit: 1 });
 await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
 const servers: StartedServer[] = [];
@@ -83,6 +84,8 @@ try {
       : null,
   });
   const report = {
+    date: started.toISOString(),
+    loadAverage: loadAverage(),
     tool,
     connections,
     seconds,
@@ -99,7 +102,7 @@ try {
     // Since the start, so the fill's misses are in it; L1 and Redis apart (see hitRatios).
     cacheHitRatios: hitRatios(cache),
   };
-  console.log(`\nread path (${tool}, ${connections} connections, ${seconds}s x ${rounds} rounds, Zipf(${zipfS}) over ${itemCount} items)`);
+  console.log(`\nread path (${tool}, ${connections} connections, ${seconds}s x ${rounds} rounds, Zipf(${zipfS}) over ${itemCount} items; load average ${report.loadAverage})`);
   console.log(`  bare Hono : ${report.bare.requestsPerSecond} req/s, p99 ${report.bare.p99Ms} ms, server CPU ${report.bare.cpuMicrosPerRequest} µs/req`);
   console.log(`  app       : ${report.app.requestsPerSecond} req/s, p99 ${report.app.p99Ms} ms, server CPU ${report.app.cpuMicrosPerRequest} µs/req`);
   console.log(`  ratio app/bare: ${report.ratio} (throughput), ${report.cpuRatio ?? "?"} (bare CPU per request / app CPU per request)`);
