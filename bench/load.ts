@@ -1,9 +1,9 @@
 /**
- * Load drivers for the read-path bench: wrk (with a Lua script that draws Zipf-distributed ids) when it is installed,
- * autocannon otherwise. Both hold `connections` open for `seconds` and report req/s and p99 latency.
+ * Load drivers for the app benches: wrk (with a Lua script that draws Zipf-distributed ids) when it is installed,
+ * autocannon otherwise. Both hold `connections` open for `seconds`, optionally mix in PUTs, and report req/s and p99.
  */
 import { execFile } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -60,12 +60,45 @@ export async function haveWrk(): Promise<boolean> {
   );
 }
 
-function wrkScript(paths: string[], zipfS: number): string {
-  return `local paths = { ${paths.map((p) => JSON.stringify(p)).join(", ")} }
+export interface LoadOptions {
+  tool: "wrk" | "autocannon";
+  /** Servers to load; connections are split evenly over them (two app processes behind no balancer). */
+  urls: string[];
+  /** Request paths by Zipf rank (index 0 is the hottest). */
+  paths: string[];
+  zipfS: number;
+  connections: number;
+  seconds: number;
+  /** Make this share of requests a PUT of `body` (with `headers`, content-type included) to a Zipf-drawn path. */
+  writes?: { share: number; headers: Record<string, string>; body: string };
+}
+
+/**
+ * The wrk script: each thread is pointed at one of the servers in turn (wrk 4's `thread.addr`), so one wrk process
+ * drives them all and its latency histogram covers every request.
+ */
+function wrkScript(opts: LoadOptions): string {
+  const addresses = opts.urls.map((u) => {
+    const { hostname, port } = new URL(u);
+    return `{ ${JSON.stringify(hostname)}, ${JSON.stringify(port)} }`;
+  });
+  const writes = opts.writes ?? { share: 0, headers: {}, body: "" };
+  const luaHeaders = Object.entries(writes.headers).map(([k, v]) => `[${JSON.stringify(k)}] = ${JSON.stringify(v)}`);
+  return `local paths = { ${opts.paths.map((p) => JSON.stringify(p)).join(", ")} }
 local n = #paths
 local cdf, sum = {}, 0
-for i = 1, n do sum = sum + 1 / (i ^ ${zipfS}); cdf[i] = sum end
+for i = 1, n do sum = sum + 1 / (i ^ ${opts.zipfS}); cdf[i] = sum end
 for i = 1, n do cdf[i] = cdf[i] / sum end
+local addresses = { ${addresses.join(", ")} }
+local writeShare = ${writes.share}
+local writeHeaders = { ${luaHeaders.join(", ")} }
+local writeBody = ${JSON.stringify(writes.body)}
+local threads = 0
+setup = function(thread)
+  local a = addresses[threads % #addresses + 1]
+  threads = threads + 1
+  thread.addr = wrk.lookup(a[1], a[2])[1]
+end
 math.randomseed(os.time() + tonumber(string.sub(tostring({}), 8), 16))
 request = function()
   local u, lo, hi = math.random(), 1, n
@@ -73,6 +106,7 @@ request = function()
     local mid = math.floor((lo + hi) / 2)
     if cdf[mid] < u then lo = mid + 1 else hi = mid end
   end
+  if writeShare > 0 and math.random() < writeShare then return wrk.format("PUT", paths[lo], writeHeaders, writeBody) end
   return wrk.format("GET", paths[lo])
 end
 done = function(summary, latency, requests)
@@ -82,36 +116,61 @@ end
 `;
 }
 
-export async function runLoad(opts: {
-  tool: "wrk" | "autocannon";
-  url: string;
-  paths: string[];
-  zipfS: number;
-  connections: number;
-  seconds: number;
-}): Promise<LoadResult> {
-  if (opts.tool === "wrk") {
-    const script = join(tmpdir(), `bench-zipf-${process.pid}.lua`);
-    await writeFile(script, wrkScript(opts.paths, opts.zipfS));
-    const { stdout } = await run("wrk", ["-t2", `-c${opts.connections}`, `-d${opts.seconds}s`, "-s", script, opts.url], {
+export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  return opts.tool === "wrk" ? runWrk(opts) : runAutocannon(opts);
+}
+
+async function runWrk(opts: LoadOptions): Promise<LoadResult> {
+  const dir = await mkdtemp(join(tmpdir(), "bench-wrk-"));
+  const script = join(dir, "zipf.lua");
+  try {
+    // The script may hold the bench user's bearer token: a private folder, removed after the run.
+    await writeFile(script, wrkScript(opts), { mode: 0o600 });
+    const threads = opts.urls.length * Math.max(1, Math.floor(2 / opts.urls.length));
+    const { stdout } = await run("wrk", [`-t${threads}`, `-c${Math.max(threads, opts.connections)}`, `-d${opts.seconds}s`, "-s", script, opts.urls[0]!], {
       timeout: (opts.seconds + 30) * 1000,
+      maxBuffer: 16 * 1024 * 1024,
     });
     const m = /RESULT (\S+) (\S+) (\d+) (\d+) (\d+)/.exec(stdout);
     if (!m) throw new Error(`could not read wrk's output:\n${stdout}`);
     return { requestsPerSecond: Number(m[1]), p99Ms: Number(m[2]), errors: Number(m[3]), non2xx: Number(m[4]), requests: Number(m[5]) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The fallback: one autocannon instance per server, in this process. The combined p99 is the worst of theirs (an
+ * upper bound: autocannon's histograms are not merged).
+ */
+async function runAutocannon(opts: LoadOptions): Promise<LoadResult> {
   const next = zipfSampler(opts.paths.length, opts.zipfS);
-  const result = await autocannon({
-    url: opts.url,
-    connections: opts.connections,
-    duration: opts.seconds,
-    requests: [{ setupRequest: (req) => ({ ...req, path: opts.paths[next()]! }) }],
-  });
+  const { writes } = opts;
+  const results = await Promise.all(
+    opts.urls.map((url) =>
+      autocannon({
+        url,
+        connections: Math.max(1, Math.round(opts.connections / opts.urls.length)),
+        duration: opts.seconds,
+        requests: [
+          {
+            setupRequest: (req) => {
+              const path = opts.paths[next()]!;
+              return writes && Math.random() < writes.share
+                ? { ...req, method: "PUT", path, headers: writes.headers, body: writes.body }
+                : { ...req, method: "GET", path, headers: {}, body: undefined };
+            },
+          },
+        ],
+      }),
+    ),
+  );
+  const requests = results.reduce((a, r) => a + r.requests.total, 0);
   return {
-    requestsPerSecond: result.requests.average,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    requests: result.requests.total,
+    requestsPerSecond: requests / opts.seconds,
+    p99Ms: Math.max(...results.map((r) => r.latency.p99)),
+    errors: results.reduce((a, r) => a + r.errors + r.timeouts, 0),
+    non2xx: results.reduce((a, r) => a + r.non2xx, 0),
+    requests,
   };
 }

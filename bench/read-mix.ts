@@ -1,175 +1,179 @@
 /**
- * Mixed-load benchmark for issue 4's read path: 100 reads per write, Zipf(1.0) over 100,000 items, two app processes
- * on one MariaDB + Redis (the primary: no replica harness is on main yet), against a bare Hono baseline under the
- * same load. Reports in one run: throughput and p99 of each and their ratio, database reads per 1,000 requests at
- * steady state, the L1 and Redis hit ratios, and the database reads caused by 500 concurrent misses on one cold key.
+ * Issue 4's benchmark: 100 reads per write (PUTs of 1 KB), Zipf(1.0) over 100,000 items, two app processes on a
+ * throwaway MariaDB primary + one replica (test/support/replication.ts) and a throwaway Redis, against two bare Hono
+ * processes under the same mix and load tool. Reports in one run: throughput and p99 of each and their ratio, and over
+ * the measured window only: database reads per 1,000 requests, the L1 and Redis hit ratios, and reads by target
+ * (primary/replica); then the database reads caused by 500 concurrent misses on one cold key across both processes.
  *
- *   npm run bench:mix -- [--seconds 15] [--warmup 10] [--items 100000] [--zipf 1.0] [--connections 50]
- *   BENCH_DATABASE_URL (server URL without a database; default the local MariaDB), BENCH_REDIS_URL
+ *   npm run bench:mix -- [--seconds 15] [--ttl 30] [--warmup <1.1 x ttl + 5>] [--items 100000] [--zipf 1.0]
+ *                        [--connections 50] [--tool wrk|autocannon]
+ *
+ * Steady state: with a cache TTL of T, every entry alive after 1.1 T (the TTL's +10% jitter) was set under the bench's
+ * own load, so from then on the cache holds what this traffic keeps in it and no longer the cold start. The warm-up
+ * defaults to that plus 5 s for L1 and the JIT; it runs in slices whose database reads per 1,000 requests are printed
+ * so the decay is visible. T defaults to 30 s (the app's default is 300 s, which would need a five-minute warm-up).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { parseArgs } from "node:util";
-import { randomBytes } from "node:crypto";
 import { createPool } from "mysql2/promise";
-import { Redis } from "ioredis";
 import { v7 as uuidv7 } from "uuid";
-import autocannon from "autocannon";
-import { zipfSampler } from "./load.ts";
+import { startReplicaSet } from "../test/support/replication.ts";
+import { startRedis } from "../test/support/servers.ts";
+import { haveWrk, runLoad, type LoadOptions } from "./load.ts";
+import {
+  benchUserToken,
+  counterDelta,
+  hitRatios,
+  loadAverage,
+  parseFlags,
+  post,
+  startServer,
+  stopServers,
+  totalCounters,
+  type Counters,
+  type StartedServer,
+} from "./support.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    seconds: { type: "string", default: "15" },
-    warmup: { type: "string", default: "10" },
-    items: { type: "string", default: "100000" },
-    zipf: { type: "string", default: "1.0" },
-    connections: { type: "string", default: "50" },
-  },
-});
-const seconds = Number(args.seconds);
-const itemCount = Number(args.items);
-const zipfS = Number(args.zipf);
-const connections = Number(args.connections);
-const serverUrl = process.env.BENCH_DATABASE_URL ?? "mysql://root@127.0.0.1:3306";
-const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
-const suffix = randomBytes(4).toString("hex");
-const database = `benchmix_${suffix}`;
-const prefix = `benchmix:${suffix}:`;
+const args = parseFlags({ seconds: 15, ttl: 30, warmup: undefined, items: 100_000, zipf: 1.0, connections: 50 }, ["tool"]);
+const tool = (args.tool ?? ((await haveWrk()) ? "wrk" : "autocannon")) as LoadOptions["tool"];
+if (tool !== "wrk" && tool !== "autocannon") throw new Error("--tool must be wrk or autocannon");
+const warmup = args.warmup ?? Math.ceil(1.1 * args.ttl) + 5;
+const WARMUP_SLICE_SECONDS = 5;
+const database = "bench";
 
-function startServer(script: string, env: Record<string, string>): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, ...env, PORT: "0" }, stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    proc.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ proc, url: m[1]! });
-    });
-    proc.once("exit", (code) => reject(new Error(`${script} exited with ${code}: ${out}`)));
-  });
+const perThousand = (n: number, requests: number) => Number(((n * 1000) / Math.max(1, requests)).toFixed(1));
+
+/** db_reads_total{target} grouped into the primary and the replica (the router labels a replica by host:port). */
+function readsByRole(c: Counters): { primary: number; replica: number } {
+  const primary = c.readsByTarget.primary ?? 0;
+  const all = Object.values(c.readsByTarget).reduce((a, n) => a + n, 0);
+  return { primary, replica: all - primary };
 }
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
-  if (res.status !== 201) throw new Error(`POST ${url}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<Record<string, string>>;
-}
-
-/** The counters this bench reads from an app's /metrics. */
-async function counters(url: string) {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const num = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
-  const cache = (r: string) => num(new RegExp(`item_cache_requests_total\\{result="${r}"\\} (\\d+)`));
-  return { dbReads: num(/item_db_reads_total (\d+)/), l1: cache("l1"), hit: cache("hit"), miss: cache("miss"), bypass: cache("bypass") };
-}
-type Counters = Awaited<ReturnType<typeof counters>>;
-const sum = (xs: Counters[]): Counters => xs.reduce((a, x) => ({ dbReads: a.dbReads + x.dbReads, l1: a.l1 + x.l1, hit: a.hit + x.hit, miss: a.miss + x.miss, bypass: a.bypass + x.bypass }));
-const minus = (a: Counters, b: Counters): Counters => ({ dbReads: a.dbReads - b.dbReads, l1: a.l1 - b.l1, hit: a.hit - b.hit, miss: a.miss - b.miss, bypass: a.bypass - b.bypass });
-
-/** 100:1 reads to writes over Zipf-ranked ids, split over the given URLs; returns the combined result. */
-async function mixedLoad(urls: string[], ids: string[], token: string, duration: number) {
-  const next = zipfSampler(ids.length, zipfS);
-  const content = JSON.stringify({ content: "y".repeat(1024) });
-  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-  const results = await Promise.all(
-    urls.map((url) =>
-      autocannon({
-        url,
-        connections: Math.max(1, Math.round(connections / urls.length)),
-        duration,
-        requests: [
-          {
-            setupRequest: (req) => {
-              const path = `/v1/items/${ids[next()]!}`;
-              return Math.random() < 1 / 101 ? { ...req, method: "PUT", path, headers, body: content } : { ...req, method: "GET", path, headers: {}, body: undefined };
-            },
-          },
-        ],
-      }),
-    ),
-  );
-  const total = results.reduce((a, r) => a + r.requests.total, 0);
-  for (const r of results) if (r.errors + r.timeouts + r.non2xx > 0) process.stderr.write(`errors: ${JSON.stringify({ errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, statusCodes: r.statusCodeStats })}\n`);
-  return {
-    requestsPerSecond: Math.round(total / duration),
-    p99Ms: Math.max(...results.map((r) => r.latency.p99)),
-    errors: results.reduce((a, r) => a + r.errors + r.timeouts + r.non2xx, 0),
-    requests: total,
-  };
-}
-
-const admin = createPool({ uri: serverUrl, connectionLimit: 2 });
-await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
-const servers: ChildProcess[] = [];
+const started = new Date();
+process.stderr.write(`starting a MariaDB primary + 1 replica and a Redis...\n`);
+const [set, redis] = await Promise.all([startReplicaSet({ replicas: 1, database }), startRedis()]);
+const servers: StartedServer[] = [];
 try {
-  const appEnv = { DATABASE_URL: `${serverUrl}/${database}`, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "0" };
-  const a = await startServer("app/main.ts", appEnv);
-  servers.push(a.proc);
-  const b = await startServer("app/main.ts", { ...appEnv, MIGRATE_ON_START: "0" });
-  servers.push(b.proc);
-  const apps: [string, string] = [a.url, b.url];
+  // The test servers' 32 MB buffer pool would send the Zipf tail to disk; a database server holds its working set.
+  for (const server of [set.primary, ...set.replicas]) await server.sql("SET GLOBAL innodb_buffer_pool_size = 268435456");
 
-  await post(`${a.url}/v1/users`, { username: "bench", password: "bench-password" });
-  const token = (await post(`${a.url}/v1/sessions`, { username: "bench", password: "bench-password" })).token!;
-  const owner = (await post(`${a.url}/v1/items`, { content: "owner probe" }, { authorization: `Bearer ${token}` })).ownerId!;
-  // Seeding 100,000 rows through HTTP would dominate the run: insert them in batches, as the app would store them.
-  process.stderr.write(`seeding ${itemCount} items of 1 KB in the database...\n`);
-  const ids: string[] = [];
-  const content = "x".repeat(1024);
-  for (let i = 0; i < itemCount; i += 1000) {
-    const now = Date.now();
-    const rows = Array.from({ length: Math.min(1000, itemCount - i) }, () => [uuidv7(), owner, content, 1, now, now]);
-    await admin.query(`INSERT INTO \`${database}\`.items (id, owner_id, content, version, created_at, updated_at) VALUES ?`, [rows]);
-    for (const r of rows) ids.push(r[0] as string);
-  }
-  ids.sort(() => Math.random() - 0.5); // rank order random: the hottest keys are not simply the newest
-  const sample = await (await fetch(`${a.url}/v1/items/${ids[0]}`)).text();
-  const bare = await startServer("bench/bare-hono.ts", { BODY: sample });
-  servers.push(bare.proc);
-
-  process.stderr.write(`warming the app (${args.warmup}s), cold cache...\n`);
-  await mixedLoad(apps, ids, token, Number(args.warmup));
-  const before = sum(await Promise.all(apps.map(counters)));
-  process.stderr.write(`measuring the app (${seconds}s)...\n`);
-  const app = await mixedLoad(apps, ids, token, seconds);
-  const steady = minus(sum(await Promise.all(apps.map(counters))), before);
-  process.stderr.write(`measuring bare Hono (${seconds}s)...\n`);
-  await mixedLoad([bare.url, bare.url], ids, token, Math.min(3, seconds));
-  const base = await mixedLoad([bare.url, bare.url], ids, token, seconds);
-
-  // 500 concurrent misses on one cold key, split over both processes.
-  const cold = await post(`${a.url}/v1/items`, { content: "cold" }, { authorization: `Bearer ${token}` });
-  const beforeCold = sum(await Promise.all(apps.map(counters)));
-  const coldRes = await Promise.all(Array.from({ length: 500 }, (_, i) => fetch(`${apps[i % 2]!}/v1/items/${cold.id}`)));
-  const coldReads = sum(await Promise.all(apps.map(counters))).dbReads - beforeCold.dbReads;
-
-  const reads = steady.l1 + steady.hit + steady.miss + steady.bypass;
-  const report = {
-    items: itemCount,
-    zipf: zipfS,
-    connections,
-    seconds,
-    database: "primary only (no replica harness on main yet)",
-    bare: base,
-    app,
-    throughputRatio: Number((app.requestsPerSecond / base.requestsPerSecond).toFixed(2)),
-    dbReadsPer1000Requests: Number(((steady.dbReads * 1000) / app.requests).toFixed(2)),
-    l1HitRatio: Number((steady.l1 / reads).toFixed(4)),
-    redisHitRatio: Number((steady.hit / reads).toFixed(4)),
-    coldKey500Misses: { dbReads: coldReads, non200: coldRes.filter((r) => r.status !== 200).length },
+  const appEnv = {
+    DATABASE_URL: `${set.primary.url}/${database}`,
+    DATABASE_REPLICA_URLS: `${set.replica(0).url}/${database}`,
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: "benchmix:",
+    CACHE_TTL_SECONDS: String(args.ttl),
+    LOG_LEVEL: "warn",
+    RATE_LIMIT_PER_MINUTE: "0",
   };
-  console.log(`\nmixed read path (100:1, Zipf(${zipfS}) over ${itemCount} items, 2 app processes, ${connections} connections, ${seconds}s)`);
-  console.log(`  bare Hono : ${base.requestsPerSecond} req/s, p99 ${base.p99Ms} ms`);
-  console.log(`  app       : ${app.requestsPerSecond} req/s, p99 ${app.p99Ms} ms, errors ${app.errors}; ratio ${report.throughputRatio}`);
-  console.log(`  database reads per 1,000 requests (steady state): ${report.dbReadsPer1000Requests}`);
-  console.log(`  hit ratio: L1 ${report.l1HitRatio}, Redis ${report.redisHitRatio}`);
-  console.log(`  500 concurrent misses on one cold key: ${coldReads} database read(s)`);
+  const a = await startServer("app/main.ts", appEnv); // migrates
+  servers.push(a);
+  const b = await startServer("app/main.ts", { ...appEnv, MIGRATE_ON_START: "0" });
+  servers.push(b);
+  const apps = [a.url, b.url];
+
+  const token = await benchUserToken(a.url);
+  const auth = { authorization: `Bearer ${token}` };
+  const owner = (await post(`${a.url}/v1/items`, { content: "owner probe" }, auth)).ownerId!;
+  // Seeding 100,000 rows through HTTP would dominate the run: insert them in batches, as the app would store them.
+  process.stderr.write(`seeding ${args.items} items of 1 KB on the primary...\n`);
+  const admin = createPool({ uri: `${set.primary.url}/${database}`, connectionLimit: 1 });
+  const ids: string[] = [];
+  try {
+    const content = "x".repeat(1024);
+    for (let i = 0; i < args.items; i += 1000) {
+      const now = Date.now();
+      const rows = Array.from({ length: Math.min(1000, args.items - i) }, () => [uuidv7(), owner, content, 1, now, now]);
+      await admin.query("INSERT INTO items (id, owner_id, content, version, created_at, updated_at) VALUES ?", [rows]);
+      for (const r of rows) ids.push(r[0] as string);
+    }
+  } finally {
+    await admin.end();
+  }
+  await set.waitAllCaughtUp(120);
+  ids.sort(() => Math.random() - 0.5); // rank order random: the hottest keys are not simply the newest
+  const paths = ids.map((id) => `/v1/items/${id}`);
+  const sample = await (await fetch(`${a.url}${paths[0]}`)).text();
+  const bareA = await startServer("bench/bare-hono.ts", { BODY: sample });
+  servers.push(bareA);
+  const bareB = await startServer("bench/bare-hono.ts", { BODY: sample });
+  servers.push(bareB);
+
+  const writes = { share: 1 / 101, headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ content: "y".repeat(1024) }) };
+  const load = (urls: string[], seconds: number) => runLoad({ tool, urls, paths, zipfS: args.zipf, connections: args.connections, seconds, writes });
+
+  process.stderr.write(`warming the app up from a cold cache for ${warmup}s (cache TTL ${args.ttl}s), in slices:\n`);
+  const warmupSlices: Array<{ endsAtSecond: number; dbReadsPer1000: number; requestsPerSecond: number }> = [];
+  for (let done = 0; done < warmup; ) {
+    const slice = Math.min(WARMUP_SLICE_SECONDS, warmup - done);
+    const before = await totalCounters(apps);
+    const res = await load(apps, slice);
+    const delta = counterDelta(await totalCounters(apps), before);
+    done += slice;
+    warmupSlices.push({ endsAtSecond: done, dbReadsPer1000: perThousand(delta.dbReads, res.requests), requestsPerSecond: Math.round(res.requestsPerSecond) });
+    process.stderr.write(`  ${String(done).padStart(3)}s: ${perThousand(delta.dbReads, res.requests)} database reads per 1,000 requests, ${Math.round(res.requestsPerSecond)} req/s\n`);
+  }
+
+  process.stderr.write(`measuring the app (${args.seconds}s)...\n`);
+  const before = await totalCounters(apps);
+  const app = await load(apps, args.seconds);
+  const steady = counterDelta(await totalCounters(apps), before);
+
+  process.stderr.write(`measuring bare Hono (3s warm-up, ${args.seconds}s)...\n`);
+  await load([bareA.url, bareB.url], 3);
+  const bare = await load([bareA.url, bareB.url], args.seconds);
+
+  // 500 concurrent misses on one cold key, split over both processes. The replica is caught up first: a read that
+  // reached it before the row would be a (correct, cached) 404 and measure something else.
+  const cold = await post(`${a.url}/v1/items`, { content: "cold" }, auth);
+  await set.waitAllCaughtUp();
+  const beforeCold = await totalCounters(apps);
+  const coldResponses = await Promise.all(Array.from({ length: 500 }, (_, i) => fetch(`${apps[i % apps.length]!}/v1/items/${cold.id}`)));
+  await Promise.all(coldResponses.map((r) => r.arrayBuffer()));
+  const coldDelta = counterDelta(await totalCounters(apps), beforeCold);
+
+  const report = {
+    date: started.toISOString(),
+    loadAverage: loadAverage(),
+    tool,
+    items: args.items,
+    zipf: args.zipf,
+    connections: args.connections,
+    seconds: args.seconds,
+    cacheTtlSeconds: args.ttl,
+    warmupSeconds: warmup,
+    warmupSlices,
+    topology: "2 app processes, MariaDB primary + 1 replica, Redis; baseline: 2 bare Hono processes",
+    bare: { requestsPerSecond: Math.round(bare.requestsPerSecond), p99Ms: Number(bare.p99Ms.toFixed(1)), errors: bare.errors + bare.non2xx },
+    app: { requestsPerSecond: Math.round(app.requestsPerSecond), p99Ms: Number(app.p99Ms.toFixed(1)), errors: app.errors + app.non2xx, failures: steady.failures },
+    throughputRatio: Number((app.requestsPerSecond / bare.requestsPerSecond).toFixed(2)),
+    p99Ratio: Number((app.p99Ms / bare.p99Ms).toFixed(2)),
+    dbReadsPer1000Requests: perThousand(steady.dbReads, app.requests),
+    hitRatios: hitRatios(steady),
+    readsByTarget: readsByRole(steady),
+    coldKey500Misses: {
+      dbReads: coldDelta.dbReads,
+      readsByTarget: readsByRole(coldDelta),
+      non200: coldResponses.filter((r) => r.status !== 200).length,
+    },
+  };
+  const { l1, redis: redisRatio, cached } = report.hitRatios;
+  console.log(
+    `\nmixed read path (${tool}, 100:1, Zipf(${args.zipf}) over ${args.items} items, ${args.connections} connections, ` +
+      `${args.seconds}s after a ${warmup}s warm-up, cache TTL ${args.ttl}s; load average ${report.loadAverage})`,
+  );
+  console.log(`  bare Hono x2 : ${report.bare.requestsPerSecond} req/s, p99 ${report.bare.p99Ms} ms`);
+  console.log(`  app x2       : ${report.app.requestsPerSecond} req/s, p99 ${report.app.p99Ms} ms, errors ${report.app.errors} ${JSON.stringify(steady.failures)}`);
+  console.log(`  ratio app/bare: throughput ${report.throughputRatio}, p99 ${report.p99Ratio}`);
+  console.log(`  database reads per 1,000 requests (measured window): ${report.dbReadsPer1000Requests}`);
+  console.log(`  hit ratios: L1 ${l1} of reads, Redis ${redisRatio} of L1 misses, ${cached} cached overall`);
+  console.log(`  database reads by target: primary ${report.readsByTarget.primary}, replica ${report.readsByTarget.replica}`);
+  console.log(
+    `  500 concurrent misses on one cold key: ${coldDelta.dbReads} database read(s) ` +
+      `(primary ${report.coldKey500Misses.readsByTarget.primary}, replica ${report.coldKey500Misses.readsByTarget.replica}), ` +
+      `${report.coldKey500Misses.non200} non-200`,
+  );
   console.log(JSON.stringify(report));
 } finally {
-  for (const proc of servers) proc.kill("SIGTERM");
-  await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-  await admin.end();
-  const redis = new Redis(redisUrl);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  stopServers(servers);
+  await Promise.all([set.stop(), redis.stop()]);
 }

@@ -6,62 +6,27 @@
  *   npm run bench -- [--tool wrk|autocannon] [--seconds 10] [--rounds 3] [--items 10000] [--zipf 0.99]
  *   BENCH_DATABASE_URL (server URL without a database; default the local MariaDB), BENCH_REDIS_URL
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { parseArgs } from "node:util";
-import { randomBytes } from "node:crypto";
 import { createPool } from "mysql2/promise";
-import { Redis } from "ioredis";
 import { cpuSeconds, haveWrk, runLoad, type LoadResult } from "./load.ts";
+import { appCounters, benchUserToken, deleteRedisPrefix, hitRatios, loadAverage, median, parseFlags, post, startServer, stopServers, uniqueSuffix, type StartedServer } from "./support.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    tool: { type: "string" },
-    seconds: { type: "string", default: "10" },
-    warmup: { type: "string", default: "3" },
-    rounds: { type: "string", default: "3" },
-    items: { type: "string", default: "10000" },
-    zipf: { type: "string", default: "0.99" },
-    connections: { type: "string", default: "100" },
-  },
-});
-const seconds = Number(args.seconds);
-const rounds = Number(args.rounds);
-const itemCount = Number(args.items);
-const zipfS = Number(args.zipf);
-const connections = Number(args.connections);
+const args = parseFlags({ seconds: 10, warmup: 3, rounds: 3, items: 10_000, zipf: 0.99, connections: 100 }, ["tool"]);
+const { seconds, rounds, connections } = args;
+const itemCount = args.items;
+const zipfS = args.zipf;
 const tool = (args.tool ?? ((await haveWrk()) ? "wrk" : "autocannon")) as "wrk" | "autocannon";
 if (tool !== "wrk" && tool !== "autocannon") throw new Error("--tool must be wrk or autocannon");
 
 const serverUrl = process.env.BENCH_DATABASE_URL ?? "mysql://root@127.0.0.1:3306";
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
-const suffix = randomBytes(4).toString("hex");
+const suffix = uniqueSuffix();
 const database = `bench_${suffix}`;
 const prefix = `bench:${suffix}:`;
 
-function startServer(script: string, env: Record<string, string>): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, ...env, PORT: "0" }, stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    proc.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ proc, url: m[1]! });
-    });
-    proc.once("exit", (code) => reject(new Error(`${script} exited with ${code}: ${out}`)));
-  });
-}
-
-async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
-  if (res.status !== 201) throw new Error(`POST ${url}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<Record<string, string>>;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
+const started = new Date();
 const admin = createPool({ uri: serverUrl, connectionLimit: 1 });
 await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
-const servers: ChildProcess[] = [];
+const servers: StartedServer[] = [];
 try {
   const app = await startServer("app/main.ts", {
     DATABASE_URL: `${serverUrl}/${database}`,
@@ -70,11 +35,10 @@ try {
     LOG_LEVEL: "warn",
     RATE_LIMIT_PER_MINUTE: "0",
   });
-  servers.push(app.proc);
+  servers.push(app);
 
   process.stderr.write(`seeding ${itemCount} items of 1 KB...\n`);
-  await post(`${app.url}/v1/users`, { username: "bench", password: "bench-password" });
-  const { token } = await post(`${app.url}/v1/sessions`, { username: "bench", password: "bench-password" });
+  const token = await benchUserToken(app.url);
   const ids: string[] = [];
   const content = "x".repeat(1024);
   for (let i = 0; i < itemCount; i += 50) {
@@ -90,17 +54,17 @@ try {
   for (let i = 0; i < paths.length; i += 100) await Promise.all(paths.slice(i, i + 100).map(async (p) => (await fetch(`${app.url}${p}`)).text()));
 
   const bare = await startServer("bench/bare-hono.ts", { BODY: sample });
-  servers.push(bare.proc);
+  servers.push(bare);
 
   const targets = { app: app.url, bare: bare.url };
   const pids = { app: app.proc.pid, bare: bare.proc.pid };
   const results: Record<keyof typeof targets, Array<LoadResult & { cpuMicrosPerRequest?: number }>> = { app: [], bare: [] };
   process.stderr.write(`warming up (${args.warmup}s each)...\n`);
-  for (const url of Object.values(targets)) await runLoad({ tool, url, paths, zipfS, connections, seconds: Number(args.warmup) });
+  for (const url of Object.values(targets)) await runLoad({ tool, urls: [url], paths, zipfS, connections, seconds: args.warmup });
   for (let r = 0; r < rounds; r++) {
     for (const name of ["bare", "app"] as const) {
       const cpuBefore = await cpuSeconds(pids[name]);
-      const res = await runLoad({ tool, url: targets[name], paths, zipfS, connections, seconds });
+      const res = await runLoad({ tool, urls: [targets[name]], paths, zipfS, connections, seconds });
       const cpuAfter = await cpuSeconds(pids[name]);
       const cpuMicrosPerRequest = cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) * 1e6) / res.requests : undefined;
       results[name].push({ ...res, cpuMicrosPerRequest });
@@ -110,8 +74,7 @@ try {
       );
     }
   }
-  const metrics = await (await fetch(`${app.url}/metrics`)).text();
-  const count = (result: string) => Number(new RegExp(`item_cache_requests_total\\{result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+  const cache = await appCounters(app.url);
   const summary = (name: keyof typeof targets) => ({
     requestsPerSecond: Math.round(median(results[name].map((x) => x.requestsPerSecond))),
     p99Ms: Number(median(results[name].map((x) => x.p99Ms)).toFixed(1)),
@@ -121,6 +84,8 @@ try {
       : null,
   });
   const report = {
+    date: started.toISOString(),
+    loadAverage: loadAverage(),
     tool,
     connections,
     seconds,
@@ -134,20 +99,19 @@ try {
       summary("app").cpuMicrosPerRequest && summary("bare").cpuMicrosPerRequest
         ? Number((summary("bare").cpuMicrosPerRequest! / summary("app").cpuMicrosPerRequest!).toFixed(2))
         : null,
-    cacheHitRatio: Number((count("hit") / Math.max(1, count("hit") + count("miss") + count("bypass"))).toFixed(4)),
+    // Since the start, so the fill's misses are in it; L1 and Redis apart (see hitRatios).
+    cacheHitRatios: hitRatios(cache),
   };
-  console.log(`\nread path (${tool}, ${connections} connections, ${seconds}s x ${rounds} rounds, Zipf(${zipfS}) over ${itemCount} items)`);
+  console.log(`\nread path (${tool}, ${connections} connections, ${seconds}s x ${rounds} rounds, Zipf(${zipfS}) over ${itemCount} items; load average ${report.loadAverage})`);
   console.log(`  bare Hono : ${report.bare.requestsPerSecond} req/s, p99 ${report.bare.p99Ms} ms, server CPU ${report.bare.cpuMicrosPerRequest} µs/req`);
   console.log(`  app       : ${report.app.requestsPerSecond} req/s, p99 ${report.app.p99Ms} ms, server CPU ${report.app.cpuMicrosPerRequest} µs/req`);
   console.log(`  ratio app/bare: ${report.ratio} (throughput), ${report.cpuRatio ?? "?"} (bare CPU per request / app CPU per request)`);
-  console.log(`  cache hit ratio since start (includes the fill's misses): ${report.cacheHitRatio}`);
+  const { l1, redis, cached } = report.cacheHitRatios;
+  console.log(`  cache hit ratios since start (includes the fill's misses): L1 ${l1}, Redis ${redis} of L1 misses, ${cached} overall`);
   console.log(JSON.stringify(report));
 } finally {
-  for (const proc of servers) proc.kill("SIGTERM");
+  stopServers(servers);
   await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
   await admin.end();
-  const redis = new Redis(redisUrl);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await deleteRedisPrefix(redisUrl, prefix);
 }
