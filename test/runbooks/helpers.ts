@@ -1,17 +1,17 @@
 /** Run a runbook in-process with fast polling and a throwaway audit log. */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openAudit } from "../../cli/lib/audit.ts";
 import { runRunbook, resolveParams, type RunReport } from "../../runbooks/lib/run.ts";
 import type { Runbook } from "../../runbooks/lib/types.ts";
+import { tempDir } from "../support/tmp.ts";
 
 export async function runForTest(
   runbook: Runbook,
   params: Record<string, string>,
   opts: { dryRun?: boolean; maxStepTimeoutMs?: number } = {},
 ): Promise<{ report: RunReport; audit: Record<string, unknown>[] }> {
-  const path = join(mkdtempSync(join(tmpdir(), "scale-audit-")), "audit.jsonl");
+  const path = join(tempDir("scale-audit"), "audit.jsonl");
   const report = await runRunbook(runbook, {
     params: resolveParams(runbook, params),
     dryRun: opts.dryRun ?? false,

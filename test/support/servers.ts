@@ -5,6 +5,7 @@
  * and bring the same data back.
  */
 import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdtemp, rm, cp, mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -123,9 +124,7 @@ function mariadbTemplate(): Promise<string> {
       "--auth-root-authentication-method=normal",
       "--skip-test-db",
     ]);
-    process.once("exit", () => {
-      void rm(dir, { recursive: true, force: true });
-    });
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true })); // async work does not run at exit
     return dir;
   })();
   return templateDir;

@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { redact, redactString } from "../../../cli/lib/redact.ts";
 import { openAudit, readAudit } from "../../../cli/lib/audit.ts";
+import { tempDir } from "../../support/tmp.ts";
 
 describe("secrets stay out of the audit log", () => {
   it("masks passwords in connection URLs wherever they appear", () => {
@@ -21,7 +21,7 @@ describe("secrets stay out of the audit log", () => {
   });
 
   it("the audit sink redacts what it writes and reads back every line", () => {
-    const path = join(mkdtempSync(join(tmpdir(), "scale-audit-")), "a.jsonl");
+    const path = join(tempDir("scale-audit"), "a.jsonl");
     const audit = openAudit(path, "ops");
     audit.record({ kind: "test", url: "mysql://root:s3cret@h/db", password: "s3cret" });
     audit.record({ kind: "test2" });

@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import {
@@ -13,6 +12,7 @@ import {
 } from "@aws-sdk/client-auto-scaling";
 import { json, scale } from "../run-scale.ts";
 import type { RunReport } from "../../../runbooks/lib/run.ts";
+import { tempDir } from "../../support/tmp.ts";
 
 describe("scale runbook", () => {
   let asg: AwsStub<ServiceInputTypes, ServiceOutputTypes, AutoScalingClientResolvedConfig>;
@@ -21,7 +21,7 @@ describe("scale runbook", () => {
   after(() => asg.restore());
   beforeEach(() => {
     asg.reset();
-    auditPath = join(mkdtempSync(join(tmpdir(), "scale-rb-")), "audit.jsonl");
+    auditPath = join(tempDir("scale-rb"), "audit.jsonl");
   });
   const tier = ["-p", "group=web", "-p", "min=2", "-p", "max=6", "-p", "desired=4"];
 

@@ -1,13 +1,12 @@
 import { expect } from "chai";
 import { createServer, type Server } from "node:http";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { useStageDeps } from "../../../cli/lib/stage-deps.ts";
 import { startMariaDb } from "../../support/servers.ts";
 import { json, scale } from "../run-scale.ts";
 import { FakeEngine, FakePlanner } from "./fakes.ts";
 import type { TransitionReport } from "../../../cli/lib/transition.ts";
+import { tempDir } from "../../support/tmp.ts";
 
 // The 0 -> 1 move with its data step run for real between two throwaway MariaDB servers (box and "RDS").
 describe("scale stage up 0 -> 1 (real data move)", function () {
@@ -17,7 +16,7 @@ describe("scale stage up 0 -> 1 (real data move)", function () {
   let engine: FakeEngine;
   let planner: FakePlanner;
   let restore: () => void;
-  const auditPath = join(mkdtempSync(join(tmpdir(), "scale-stage-")), "audit.jsonl");
+  const auditPath = join(tempDir("scale-stage"), "audit.jsonl");
   const up = (...args: string[]) => scale(["stage", "up", "--audit-log", auditPath, ...args]);
 
   before(async () => {

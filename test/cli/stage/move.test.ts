@@ -1,13 +1,13 @@
 import { expect } from "chai";
 import { createServer, type Server } from "node:http";
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { useStageDeps } from "../../../cli/lib/stage-deps.ts";
 import { openAudit } from "../../../cli/lib/audit.ts";
 import { json, scale } from "../run-scale.ts";
 import { FakeEngine, FakePlanner } from "./fakes.ts";
 import type { TransitionReport } from "../../../cli/lib/transition.ts";
+import { tempDir } from "../../support/tmp.ts";
 
 describe("scale stage up / down", () => {
   let server: Server;
@@ -32,7 +32,7 @@ describe("scale stage up / down", () => {
     healthStatus = 200;
     engine = new FakeEngine(2, { endpoint, databaseEndpoint: "db.internal" });
     planner = new FakePlanner();
-    auditPath = join(mkdtempSync(join(tmpdir(), "scale-stage-")), "audit.jsonl");
+    auditPath = join(tempDir("scale-stage"), "audit.jsonl");
     restore = useStageDeps({ engine: async () => engine, planner: async () => planner, healthTimeoutMs: 300, healthIntervalMs: 20 });
   });
   afterEach(() => restore());
