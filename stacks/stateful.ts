@@ -20,6 +20,7 @@ const REPLACE_INPUTS: Readonly<Record<string, readonly string[]>> = {
   "aws:ebs/volume:Volume": ["availabilityZone", "encrypted", "kmsKeyId", "snapshotId", "outpostArn"],
   "aws:elasticache/replicationGroup:ReplicationGroup": ["replicationGroupId", "subnetGroupName", "atRestEncryptionEnabled", "engine"],
   "aws:redshiftserverless/namespace:Namespace": ["namespaceName", "kmsKeyId", "dbName", "adminUsername"],
+  "aws:sqs/queue:Queue": ["name", "namePrefix", "fifoQueue"],
   "aws:ec2/instance:Instance": ["availabilityZone", "subnetId", "privateIp", "tenancy", "userDataReplaceOnChange"],
   "aws:ec2/subnet:Subnet": ["vpcId", "cidrBlock", "availabilityZone"],
   "aws:ec2/vpc:Vpc": ["cidrBlock"],
@@ -34,14 +35,15 @@ export function replaceTriggers(type: string): readonly string[] {
 
 /**
  * True when the resource holds data that cannot be rebuilt: an RDS primary (a replica is rebuilt from it), a
- * bucket, the single box's data volume, the warehouse's namespace.
+ * bucket, the single box's data volume, the warehouse's namespace, a job queue (its jobs are work not yet done).
  */
 export function isStateful(r: ResourceView): boolean {
   switch (r.type) {
     case "aws:rds/instance:Instance": return r.inputs.replicateSourceDb === undefined;
     case "aws:s3/bucket:Bucket":
     case "aws:ebs/volume:Volume":
-    case "aws:redshiftserverless/namespace:Namespace": return true;
+    case "aws:redshiftserverless/namespace:Namespace":
+    case "aws:sqs/queue:Queue": return true;
     default: return false;
   }
 }

@@ -24,6 +24,11 @@ export interface StackEngine {
   ): Promise<{ outputs: Record<string, unknown>; changeSummary: ChangeSummary }>;
   /** Put the stack's stage config back (after a refused or failed move that changed nothing). */
   setStage(stack: string, stage: number): Promise<void>;
+  /**
+   * Clear `protect` on these resources in the stack's state (as `pulumi state unprotect` does), so an update may
+   * drop them: Pulumi refuses to delete a protected resource, and ours are also retainOnDelete, so AWS keeps them.
+   */
+  unprotect(stack: string, urns: string[]): Promise<void>;
 }
 
 /** The Pulumi CLI is not installed: the command says how to get it and exits 1. */
@@ -71,6 +76,14 @@ export async function pulumiEngine(): Promise<StackEngine> {
       await s.setConfig("stage", { value: String(stage) });
       const r = await s.preview({ onOutput, color: "never" });
       return { changeSummary: r.changeSummary as ChangeSummary };
+    },
+    async unprotect(stack, urns) {
+      const s = await select(stack);
+      const state = await s.exportStack();
+      const wanted = new Set(urns);
+      const resources = (state.deployment as { resources?: Array<{ urn: string; protect?: boolean }> }).resources ?? [];
+      for (const r of resources) if (wanted.has(r.urn)) r.protect = false;
+      await s.importStack(state);
     },
     async up(stack, stage, onOutput, targets) {
       const s = await select(stack);

@@ -194,6 +194,21 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
 
   if (removes && expand.length) await step("verify-detached", () => healthy(outputs, deps), state);
 
+  // Stateful resources this stage drops passed the safety check only because they are retainOnDelete: the stack lets
+  // go of them and AWS keeps them (the box's data volume after 1 -> 2, a queue after 5 -> 4). They are protected, and
+  // Pulumi refuses to delete a protected resource, so release them first, and only now that the app is off them.
+  const released = changes.filter((c) => c.action === "delete" && c.stateful).map((c) => c.urn);
+  if (released.length) {
+    await step(
+      "release-retained",
+      async () => {
+        await engine.unprotect(req.stack, released);
+        return { urns: released };
+      },
+      `the resources stage ${to} drops are unprotected in the stack's state; they still exist`,
+    );
+  }
+
   await step(
     "up",
     async () => {

@@ -9,7 +9,10 @@ export interface QueueArgs {
   maxReceiveCount?: number;
 }
 
-/** An encrypted SQS job queue with an encrypted dead-letter queue for jobs that keep failing. */
+/**
+ * An encrypted SQS job queue with an encrypted dead-letter queue for jobs that keep failing. Both hold work not yet
+ * done, so both are protected and retained on delete: leaving stage 5 never drops queued or dead-lettered jobs.
+ */
 export class Queue extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
   readonly arn: pulumi.Output<string>;
@@ -18,13 +21,13 @@ export class Queue extends pulumi.ComponentResource {
 
   constructor(name: string, args: QueueArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scale:aws:Queue", name, {}, opts);
-    const dlq = new aws.sqs.Queue(`${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 }, { parent: this });
+    const dlq = new aws.sqs.Queue(`${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600 }, { parent: this, protect: true, retainOnDelete: true });
     const queue = new aws.sqs.Queue(`${name}-jobs`, {
       sqsManagedSseEnabled: true,
       visibilityTimeoutSeconds: args.visibilityTimeoutSeconds ?? 120,
       receiveWaitTimeSeconds: 20,
       redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: args.maxReceiveCount ?? 5 }),
-    }, { parent: this });
+    }, { parent: this, protect: true, retainOnDelete: true });
     this.url = queue.url;
     this.arn = queue.arn;
     this.name = queue.name;

@@ -32,6 +32,15 @@ describe("stacks/transition-guard: no promotion or demotion loses data", functio
     expect(checkTransition(from, plans[2]!).map((v) => v.rule)).to.deep.equal(["stateful-deleted"]);
   });
 
+  it("refuses dropping the job queues at 5 -> 4 unless they are retained (queued jobs are work not yet done)", () => {
+    const queues = plans[5]!.resources.filter((r) => r.type === "aws:sqs/queue:Queue");
+    expect(queues.map((q) => q.name).sort()).to.deep.equal(["jobs-dlq", "jobs-jobs"]);
+    expect(queues.every((q) => q.protect && q.retainOnDelete)).to.equal(true);
+    const from = clonePlan(plans[5]!);
+    find(from, "aws:sqs/queue:Queue", "jobs-jobs").retainOnDelete = false;
+    expect(checkTransition(from, plans[4]!).map((v) => v.rule)).to.deep.equal(["stateful-deleted"]);
+  });
+
   it("refuses a replace-triggering change to the primary, a bucket or the volume", () => {
     for (const [type, name, field, value, stage] of [
       [RDS, "db-primary", "identifier", "db-primary-2", 3],

@@ -34,6 +34,9 @@ export class FakeEngine implements StackEngine {
     this.stage = stage;
     return { outputs: this.deployedOutputs, changeSummary: { create: 3 } };
   }
+  async unprotect(_stack: string, urns: string[]) {
+    this.calls.push({ op: "unprotect", targets: urns });
+  }
   async setStage(_stack: string, stage: number) {
     this.calls.push({ op: "setStage", stage });
     this.stage = stage;

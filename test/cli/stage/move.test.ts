@@ -124,8 +124,15 @@ describe("scale stage up / down", () => {
     expect(ups[0]?.targets?.length).to.be.greaterThan(0);
     expect(ups[0]?.targets?.some((u) => u.endsWith("::box-instance"))).to.equal(false);
     expect(ups[1]?.targets).to.equal(undefined);
+    // The box's data volume is protected (Pulumi would refuse to drop it) and retained: released after the health
+    // check, right before the update that lets go of it.
+    const ops = engine.calls.map((c) => c.op);
+    expect(ops.indexOf("unprotect")).to.equal(ops.lastIndexOf("up") - 1);
+    const released = engine.calls.find((c) => c.op === "unprotect")?.targets ?? [];
+    expect(released.some((u) => u.startsWith("urn:") && u.includes("aws:ebs/volume:Volume"))).to.equal(true);
+    expect(released.some((u) => u.endsWith("::box-instance"))).to.equal(false); // stateless: nothing to release
     expect(json<TransitionReport>(run).steps.map((s) => s.id)).to.deep.equal([
-      "check-move", "safety-check", "preview", "confirm", "detach", "verify-detached", "up", "verify",
+      "check-move", "safety-check", "preview", "confirm", "detach", "verify-detached", "release-retained", "up", "verify",
     ]);
   });
 
