@@ -105,6 +105,8 @@ export interface SessionStore {
   delete(token: string): Promise<void>;
   recordWrite(tokenHash: string, write: SessionWrite): Promise<void>;
   ping(): Promise<void>;
+  /** Release connections of its own, if it has any. */
+  close?(): Promise<void>;
 }
 
 export interface CachedItem {

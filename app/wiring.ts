@@ -104,7 +104,9 @@ export async function buildDeps(config: Config, opts: WiringOptions = {}): Promi
     await redis.connect().catch(() => undefined); // starts degraded if Redis is down; it keeps reconnecting
     const prefix = config.REDIS_KEY_PREFIX;
     cache = createRedisItemCache(redis, { prefix, ttlSeconds: config.CACHE_TTL_SECONDS });
-    sessions = createRedisSessionStore(redis, { prefix, ttlSeconds: config.SESSION_TTL_SECONDS });
+    const redisSessions = createRedisSessionStore(redis, { prefix, ttlSeconds: config.SESSION_TTL_SECONDS });
+    sessions = redisSessions;
+    closers.unshift(async () => redisSessions.close?.());
     if (perMinute > 0) limiter = createRedisRateLimiter(redis, { prefix, perMinute });
     readiness.cache = () => cache.ping();
     if (config.CACHE_L1_TTL_MS > 0) {
