@@ -21,8 +21,8 @@ export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: unknown; fatal?: unknown; message?: unknown };
   if (e.fatal === true) return true;
   if (typeof e.code === "string" && UNREACHABLE_CODES.has(e.code)) return true;
-  // mysql2 reuses a pooled connection the server has closed with this message and no code.
-  return typeof e.message === "string" && /connection is in closed state/i.test(e.message);
+  // mysql2 reports a pooled connection the server has closed, or a pool shut down, by message alone.
+  return typeof e.message === "string" && /connection is in closed state|Pool is closed|Connection lost|connect ETIMEDOUT/i.test(e.message);
 }
 
 /** A short, credential-free description of an error for logs and health reasons. */

@@ -1,16 +1,8 @@
-/** Classify driver errors: "the database is unreachable" (503 + Retry-After) and "duplicate key". */
+/** Classify driver errors: "the database is unavailable for now" (503 + Retry-After) and "duplicate key". */
+import { isConnectionError } from "./connection-errors.ts";
 
-const CONNECTION_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENOTFOUND",
-  "PROTOCOL_CONNECTION_LOST",
-  "PROTOCOL_SEQUENCE_TIMEOUT",
-  "ER_CON_COUNT_ERROR",
-  "ER_SERVER_SHUTDOWN",
+/** Not a lost server, but a write that may well succeed if retried: answered like one. */
+const TRANSIENT_CODES = new Set([
   "ER_LOCK_WAIT_TIMEOUT",
   "ER_LOCK_DEADLOCK",
   "ER_OPTION_PREVENTS_STATEMENT", // read_only server: the primary moved away
@@ -24,13 +16,8 @@ function codeOf(err: unknown): string | undefined {
 }
 
 export function isUnavailable(err: unknown): boolean {
-  const e = err as { fatal?: unknown; message?: unknown } | null;
-  if (!e || typeof e !== "object") return false;
   const code = codeOf(err);
-  if (code && CONNECTION_CODES.has(code)) return true;
-  if (e.fatal === true) return true;
-  const msg = typeof e.message === "string" ? e.message : "";
-  return /Pool is closed|Connection lost|Can't add new command when connection is in closed state|connect ETIMEDOUT/i.test(msg);
+  return (code !== undefined && TRANSIENT_CODES.has(code)) || isConnectionError(err);
 }
 
 export function isDuplicateKey(err: unknown): boolean {
