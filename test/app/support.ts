@@ -12,6 +12,7 @@ import { expect } from "chai";
 import { loadConfig } from "../../app/config.ts";
 import { buildDeps, type Deps } from "../../app/wiring.ts";
 import { createApp, type App } from "../../app/app.ts";
+import type { Item } from "../../app/ports.ts";
 
 export const SHARED_MARIADB = "mysql://root@127.0.0.1:3306";
 export const SHARED_REDIS = "redis://127.0.0.1:6379";
@@ -118,14 +119,8 @@ export async function newUser(app: App, name = `user${Date.now() % 100000}_${use
   return { id, username: name, token, auth: { authorization: `Bearer ${token}` } };
 }
 
-export interface ItemBody {
-  id: string;
-  ownerId: string;
-  content: string;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** An item as the API returns it: the same fields as the store's. */
+export type ItemBody = Item;
 
 export async function createItem(app: App, auth: Record<string, string>, content: string, headers: Record<string, string> = {}) {
   const res = await app.request("/v1/items", { method: "POST", ...json({ content }, { ...auth, ...headers }) });
