@@ -10,6 +10,7 @@ import { AppError, problem, toProblem } from "./http/problem.ts";
 import { userRoutes } from "./users/user.routes.ts";
 import { sessionRoutes } from "./sessions/session.routes.ts";
 import { itemRoutes, userItemRoutes } from "./items/item.routes.ts";
+import { createItemService } from "./items/item.service.ts";
 import { healthRoutes } from "./health/health.routes.ts";
 import { adminRoutes } from "./cache/admin.routes.ts";
 
@@ -37,11 +38,13 @@ export function createApp(deps: Deps) {
     app.use("/admin/*", limiter);
   }
 
+  // One item service for both route groups: one reader, so one single-flight map, one set of floors, one L1 listener.
+  const items = createItemService(deps);
   app.route("/", healthRoutes(deps));
   app.route("/v1/users", userRoutes(deps));
-  app.route("/v1/users", userItemRoutes(deps));
+  app.route("/v1/users", userItemRoutes(deps, items));
   app.route("/v1/sessions", sessionRoutes(deps));
-  app.route("/v1/items", itemRoutes(deps));
+  app.route("/v1/items", itemRoutes(deps, items));
   if (deps.config.ADMIN_TOKEN) app.route("/admin", adminRoutes(deps, deps.config.ADMIN_TOKEN));
 
   app.notFound((c) => problem(c, 404, "not-found", `no route for ${c.req.method} ${c.req.path}`));

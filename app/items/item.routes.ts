@@ -6,7 +6,7 @@ import type { AppEnv } from "../http/env.ts";
 import { jsonBody, describeIssues } from "../http/json-body.ts";
 import { AppError } from "../http/problem.ts";
 import { requireSession, optionalSession } from "../sessions/auth.ts";
-import { createItemService } from "./item.service.ts";
+import type { ItemService } from "./item.service.ts";
 
 export const MAX_CONTENT_BYTES = 1024;
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -40,8 +40,7 @@ function parseIfMatch(header: string | undefined): number | null {
 
 const etagOf = (version: number) => `"${version}"`;
 
-export function itemRoutes(deps: Deps) {
-  const service = createItemService(deps);
+export function itemRoutes(deps: Deps, service: ItemService) {
   const auth = requireSession(deps.sessions);
   return new Hono<AppEnv>()
     .post("/", auth, jsonBody(contentBody), async (c) => {
@@ -85,8 +84,7 @@ const listQuery = z.object({
   cursor: z.string().optional(),
 });
 
-export function userItemRoutes(deps: Deps) {
-  const service = createItemService(deps);
+export function userItemRoutes(deps: Deps, service: ItemService) {
   return new Hono<AppEnv>().get("/:id/items", optionalSession(deps.sessions), async (c) => {
     const parsed = listQuery.safeParse({ limit: c.req.query("limit") || undefined, cursor: c.req.query("cursor") });
     if (!parsed.success) throw new AppError(400, "invalid-query", `${describeIssues(parsed.error)} (limit is 1-100)`);

@@ -77,3 +77,5 @@ export function createItemService(deps: ServiceDeps) {
     },
   };
 }
+
+export type ItemService = ReturnType<typeof createItemService>;
