@@ -55,14 +55,15 @@ export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" 
   async function fromDatabase(id: string, ctx: ReadContext, cacheUp: boolean): Promise<ReadResult> {
     metrics.dbReads.inc();
     const item = await items.findById(id, ctx);
+    const cached = item ? { version: item.version, json: JSON.stringify(item) } : null;
     if (cacheUp) {
       if (item) {
-        if (await cache.set(item).catch(() => false)) l1?.set(id, { version: item.version, json: JSON.stringify(item) });
+        if (cached && (await cache.set(item).catch(() => false))) l1?.set(id, cached);
       } else if (opts.negativeTtlMs > 0) {
         await cache.setAbsent(id, opts.negativeTtlMs).catch(() => undefined);
       }
     }
-    return { item: item ? { version: item.version, json: JSON.stringify(item) } : null, cache: cacheUp ? "miss" : "bypass" };
+    return { item: cached, cache: cacheUp ? "miss" : "bypass" };
   }
 
   /** Another process holds the fill lease: poll the cache until it has filled it, for at most fillWaitMs. */
