@@ -42,6 +42,8 @@ export interface DbRateLimiterOptions {
   maxClients?: number;
   /** Told about store errors (already throttled by the back-off). */
   onError?: (err: Error) => void;
+  /** Milliseconds since the epoch; tests pin it so a run never straddles a window. @default Date.now */
+  now?: () => number;
 }
 
 export interface DbRateLimiter extends RateLimiter {
@@ -74,6 +76,7 @@ function createRateLimitTable(handle: DbHandle) {
 
 export function createDbRateLimiter(handle: DbHandle, opts: DbRateLimiterOptions): DbRateLimiter {
   const table = createRateLimitTable(handle);
+  const clock = opts.now ?? Date.now;
   const counts = new LRUCache<string, Count>({ max: opts.maxClients ?? 100_000 });
   const dirty = new Set<string>();
   const countAtOnceFrom = Math.floor(opts.perMinute / 2);
@@ -82,8 +85,8 @@ export function createDbRateLimiter(handle: DbHandle, opts: DbRateLimiterOptions
   let flushing: Promise<void> | undefined;
 
   const failed = (err: unknown) => {
-    if (Date.now() >= storeBackoffUntil) opts.onError?.(err as Error);
-    storeBackoffUntil = Date.now() + STORE_BACKOFF_MS;
+    if (clock() >= storeBackoffUntil) opts.onError?.(err as Error);
+    storeBackoffUntil = clock() + STORE_BACKOFF_MS;
   };
   const putBack = (key: string, window: number, hits: number) => {
     const count = counts.get(key);
@@ -97,7 +100,7 @@ export function createDbRateLimiter(handle: DbHandle, opts: DbRateLimiterOptions
   };
 
   async function flushOnce(): Promise<void> {
-    const window = Math.floor(Date.now() / WINDOW_MS);
+    const window = Math.floor(clock() / WINDOW_MS);
     const batch: Array<[string, number]> = [];
     for (const key of dirty) {
       const count = counts.get(key);
@@ -133,7 +136,7 @@ export function createDbRateLimiter(handle: DbHandle, opts: DbRateLimiterOptions
 
   return {
     async hit(clientId) {
-      const now = Date.now();
+      const now = clock();
       const window = Math.floor(now / WINDOW_MS);
       const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000));
       const key = clientId.slice(0, CLIENT_KEY_MAX);

@@ -7,6 +7,8 @@
  * Recording a write is a read-modify-write of that JSON, so it runs as an optimistic transaction (WATCH, GET, MULTI
  * SET EXEC, again if another process changed the key meanwhile) on a connection of its own: WATCH belongs to a
  * connection, and the shared one pipelines everyone's commands. This process's records go through it one at a time.
+ * A copy in Redis is checked against its row every few minutes, so a logout made where Redis is not configured (a
+ * process without it during a rolling stage move) ends the session everywhere within that time.
  * Redis unreachable: anything needing a session is refused (fails closed), as before the database held them.
  */
 import type { Redis } from "ioredis";
@@ -20,9 +22,14 @@ const RECORD_TRIES = 20;
 const TOMBSTONE = "-";
 /** Longer than a load from the database can take, so a load that read a row just before its logout cannot revive it. */
 const TOMBSTONE_MS = 60_000;
+/** How long a copy in Redis is trusted before its row is read again (one primary-key read per active session). */
+export const SESSION_RECHECK_MS = 5 * 60_000;
 
 export function createRedisSessionStore(redis: Redis, records: SessionRecords, opts: { prefix: string; ttlSeconds: number }): SessionStore {
   const keyOf = (tokenHash: string) => `${opts.prefix}sess:${tokenHash}`;
+  /** Present while the copy is known to match its row (set on create, load and recheck). */
+  const checkedKeyOf = (tokenHash: string) => `${opts.prefix}sess-ok:${tokenHash}`;
+  const markChecked = (tokenHash: string) => redis.set(checkedKeyOf(tokenHash), "1", "PX", SESSION_RECHECK_MS);
   const writer = redis.duplicate();
   writer.on("error", () => undefined); // the shared client reports Redis being down
   void writer.connect().catch(() => undefined);
@@ -46,7 +53,24 @@ export function createRedisSessionStore(redis: Redis, records: SessionRecords, o
     const session = { ...row, lastWriteGtid: position ? mergeGtidPositions(validGtidPosition(row.lastWriteGtid), position) : row.lastWriteGtid };
     // NX: a logout's tombstone, or another process's load and records, win over this copy.
     if ((await redis.set(key, JSON.stringify(session), "PXAT", session.expiresAt, "NX")) === null) return parse(await redis.get(key));
+    await markChecked(tokenHash);
     return session;
+  }
+
+  /** Is the row still there? A logout elsewhere deleted it: end the copy too. The database down: trust the copy. */
+  async function recheck(tokenHash: string): Promise<boolean> {
+    let row;
+    try {
+      row = await records.find(tokenHash);
+    } catch {
+      return true; // checked again on the next request
+    }
+    if (!row) {
+      await redis.set(keyOf(tokenHash), TOMBSTONE, "PX", TOMBSTONE_MS);
+      return false;
+    }
+    await markChecked(tokenHash);
+    return true;
   }
 
   async function recordOnce(key: string, write: SessionWrite): Promise<void> {
@@ -69,13 +93,17 @@ export function createRedisSessionStore(redis: Redis, records: SessionRecords, o
     async create(user) {
       const { token, session } = newSession(user, opts.ttlSeconds);
       await records.insert(session);
-      await redis.set(keyOf(session.tokenHash), JSON.stringify(session), "PXAT", session.expiresAt);
+      await Promise.all([redis.set(keyOf(session.tokenHash), JSON.stringify(session), "PXAT", session.expiresAt), markChecked(session.tokenHash)]);
       return { token, expiresAt: session.expiresAt };
     },
     async get(token) {
       const tokenHash = hashToken(token);
-      const raw = await redis.get(keyOf(tokenHash));
-      return raw === null ? load(tokenHash) : parse(raw);
+      // One round trip: auto-pipelining sends both GETs together.
+      const [raw, checked] = await Promise.all([redis.get(keyOf(tokenHash)), redis.get(checkedKeyOf(tokenHash))]);
+      if (raw === null) return load(tokenHash);
+      const session = parse(raw);
+      if (session && checked === null && !(await recheck(tokenHash))) return null;
+      return session;
     },
     async delete(token) {
       const tokenHash = hashToken(token);

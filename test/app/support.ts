@@ -58,7 +58,8 @@ export async function startApp(
   opts: {
     env?: Record<string, string>;
     mariadbUrl?: string;
-    redisUrl?: string;
+    /** null: no Redis (sessions and the limiter in the database, as at stages 0-2). */
+    redisUrl?: string | null;
     dataDir?: string;
     /** Share another instance's database and key prefix (servers wiring). */
     names?: { database: string; prefix: string };
@@ -82,11 +83,11 @@ export async function startApp(
     };
   }
   const serverUrl = opts.mariadbUrl ?? SHARED_MARIADB;
-  const redisUrl = opts.redisUrl ?? SHARED_REDIS;
+  const redisUrl = opts.redisUrl === null ? undefined : (opts.redisUrl ?? SHARED_REDIS);
   const database = opts.names?.database ?? `app_test_${suffix}`;
   const prefix = opts.names?.prefix ?? `apptest:${suffix}:`;
   await createDatabase(serverUrl, database);
-  const deps = await buildDeps(loadConfig({ ...base, DATABASE_URL: `${serverUrl}/${database}`, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix }));
+  const deps = await buildDeps(loadConfig({ ...base, DATABASE_URL: `${serverUrl}/${database}`, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, ...opts.env }));
   opts.wrap?.(deps);
   return {
     app: createApp(deps),
@@ -94,8 +95,8 @@ export async function startApp(
     names: { database, prefix },
     async close() {
       await deps.close();
-      await dropDatabase(serverUrl, database);
-      await deleteKeys(redisUrl, prefix);
+      if (!opts.names) await dropDatabase(serverUrl, database);
+      if (redisUrl && !opts.names) await deleteKeys(redisUrl, prefix);
     },
   };
 }
