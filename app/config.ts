@@ -3,7 +3,7 @@
  * Nothing else in app/ reads process.env. A bad value stops the start with a message naming the variable.
  */
 import { accessSync, constants, existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { replicaEnvShape } from "./db/replica-config.ts";
@@ -43,15 +43,13 @@ const readableFile = z.preprocess(
     .optional(),
 );
 
-/** The RDS CA bundle a release ships at certs/rds-ca-bundle.pem beside dist/; undefined when not running from one. */
-function releaseCaBundle(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 4; up++) {
-    const file = join(dir, "certs", "rds-ca-bundle.pem");
-    if (existsSync(file)) return file;
-    dir = dirname(dir);
-  }
-  return undefined;
+/**
+ * The RDS CA bundle a release ships: `certs/rds-ca-bundle.pem` in the release root, the folder holding `dist/` that
+ * this module is compiled into. undefined in a checkout (the module runs from `app/`, not from a release).
+ */
+export function releaseCaBundle(modulePath = fileURLToPath(import.meta.url)): string | undefined {
+  const at = modulePath.lastIndexOf(`${sep}dist${sep}`);
+  return at < 0 ? undefined : join(modulePath.slice(0, at), "certs", "rds-ca-bundle.pem");
 }
 
 const hasPassword = (v: string) => new URL(v).password !== "";
@@ -124,6 +122,10 @@ function crossCheck(env: Env, ctx: z.RefinementCtx) {
   }
   if (env.DATABASE_TLS === "verify" && !env.DATABASE_URL) issue("DATABASE_TLS", "verify needs DATABASE_URL (the embedded SQLite has no connection)");
   if (env.DATABASE_TLS_CA_FILE && env.DATABASE_TLS !== "verify") issue("DATABASE_TLS_CA_FILE", "is only used with DATABASE_TLS=verify");
+  const bundle = releaseCaBundle();
+  if (env.DATABASE_TLS === "verify" && !env.DATABASE_TLS_CA_FILE && bundle && !existsSync(bundle)) {
+    issue("DATABASE_TLS_CA_FILE", "is unset and this release has no certs/rds-ca-bundle.pem: set it to a CA bundle");
+  }
   if (env.REDIS_TLS_CA_FILE && !env.REDIS_URL?.startsWith("rediss:")) issue("REDIS_TLS_CA_FILE", "needs a rediss:// REDIS_URL (TLS)");
   if (env.DATABASE_ADMIN_PASSWORD_FILE && env.DATABASE_ADMIN_URL && hasPassword(env.DATABASE_ADMIN_URL)) {
     issue("DATABASE_ADMIN_PASSWORD_FILE", "is set, so DATABASE_ADMIN_URL must carry no password: keep it in one place");

@@ -79,7 +79,9 @@ async function checkReachable(db: DbHandle, config: Config): Promise<void> {
     await sql`select 1`.execute(db.db);
   } catch (err) {
     const where = config.DATABASE_URL ? ` at ${databaseLabel(config.DATABASE_URL)}` : "";
-    throw new Error(`cannot reach the database${where}: ${describeTlsFailure(err, "DATABASE_TLS_CA_FILE") ?? describeError(err)}`, { cause: err });
+    // MariaDB answers a plain connection to a server with require_secure_transport=ON with access denied.
+    const hint = (err as { code?: unknown }).code === "ER_ACCESS_DENIED_ERROR" && config.DATABASE_TLS === "off" ? "; if the server requires TLS, set DATABASE_TLS=verify" : "";
+    throw new Error(`cannot reach the database${where}: ${describeTlsFailure(err, "DATABASE_TLS_CA_FILE") ?? describeError(err)}${hint}`, { cause: err });
   }
 }
 

