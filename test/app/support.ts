@@ -2,7 +2,7 @@
  * Helpers for the app tests: deps on either wiring and a tiny client. The "servers" wiring uses the shared MariaDB
  * (a database unique to the test run) and Redis (a unique key prefix) unless URLs of throwaway servers are given.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -10,6 +10,10 @@ import { createPool } from "mysql2/promise";
 import { Redis } from "ioredis";
 import { expect } from "chai";
 import { loadConfig } from "../../app/config.ts";
+import { openDatabase } from "../../app/db/connect.ts";
+import { migrateWith } from "../../app/db/migrate.ts";
+import { provisionAppAccount } from "../../app/db/provision.ts";
+import { tempDir } from "../support/tmp.ts";
 import { buildDeps, type Deps } from "../../app/wiring.ts";
 import { createApp, type App } from "../../app/app.ts";
 import type { Item } from "../../app/ports.ts";
@@ -37,6 +41,32 @@ export async function dropDatabase(serverUrl: string, name: string): Promise<voi
   const pool = createPool({ uri: serverUrl, connectionLimit: 1 });
   await pool.query(`DROP DATABASE IF EXISTS \`${name}\``).catch(() => undefined);
   await pool.end();
+}
+
+/**
+ * The migration step's work on a throwaway server, as root: the database, the application user `app` (password in a
+ * file, as the service reads it) and the schema. The service then connects as `app`, which may only read and write rows.
+ */
+export async function provisionApp(rootUrl: string, database = "app") {
+  const passwordFile = join(tempDir("scale-app-secret"), "db-password");
+  const setPassword = (password: string) => writeFile(passwordFile, `${password}\n`);
+  await setPassword("first-password-1");
+  const root = openDatabase({ databaseUrl: rootUrl, poolSize: 1 });
+  try {
+    await provisionAppAccount(root.db as never, { database, user: "app", host: "%", password: "first-password-1" });
+  } finally {
+    await root.close();
+  }
+  const admin = openDatabase({ databaseUrl: `${rootUrl}/${database}`, poolSize: 1 });
+  try {
+    await migrateWith(admin);
+  } finally {
+    await admin.close();
+  }
+  const url = new URL(rootUrl);
+  url.username = "app";
+  url.pathname = `/${database}`;
+  return { url: url.toString(), passwordFile, setPassword };
 }
 
 async function deleteKeys(redisUrl: string, prefix: string) {
