@@ -17,6 +17,7 @@ import { migrations } from "../../app/db/migrations.ts";
 import { startMariaDb, type MariaDbServer } from "../support/servers.ts";
 import { tempDir } from "../support/tmp.ts";
 import { createItem, expectProblem, json, newUser } from "./support.ts";
+import { eventually } from "../support/eventually.ts";
 
 const run = promisify(execFile);
 const ALL = Object.keys(migrations("mysql"));
@@ -29,16 +30,6 @@ async function migrateStep(env: Record<string, string>, args: string[]) {
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
     return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -5,16 +5,7 @@
 import { expect } from "chai";
 import { startMariaDb, startRedis, type MariaDbServer, type RedisServer } from "../support/servers.ts";
 import { createItem, expectProblem, json, newUser, startApp, type Harness, type ItemBody } from "./support.ts";
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { eventually } from "../support/eventually.ts";
 
 describe("faults: Redis killed mid-test", function () {
   this.timeout(60_000);
