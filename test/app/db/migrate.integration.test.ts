@@ -22,7 +22,7 @@ function migrateProcess(env: Record<string, string>) {
 
 /** n processes that call migrate() at the same instant (after their slow tsx start-up), to force the race. */
 async function migrateTogether(n: number, env: Record<string, string>) {
-  const startAt = String(Date.now() + 4000);
+  const startAt = String(Date.now() + 10_000);
   const worker = join(import.meta.dirname, "migrate-worker.ts");
   const runs = await Promise.all(
     Array.from({ length: n }, () => run(process.execPath, ["--import", "tsx", worker], { env: { ...process.env, ...env, START_AT: startAt }, timeout: 90_000 })),
@@ -55,7 +55,7 @@ describe("migrate()", function () {
         // The second process starts 300 ms into the first one's 800 ms migration.
         const worker = join(import.meta.dirname, "migrate-worker.ts");
         const env = { ...process.env, SLOW_SQLITE: dir, UNLOCKED: unlocked ? "1" : "0" };
-        const startAt = Date.now() + 4000;
+        const startAt = Date.now() + 10_000;
         const runs = await Promise.all(
           [startAt, startAt + 300].map((at) =>
             run(process.execPath, ["--import", "tsx", worker], { env: { ...env, START_AT: String(at) }, timeout: 90_000 }),
