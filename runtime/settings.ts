@@ -211,3 +211,12 @@ export function secretsOf(runtime: TierRuntime): SecretValue[] {
   for (const v of [...Object.values(runtime.env), ...Object.values(runtime.migrate ?? {})]) walk(v);
   return found;
 }
+
+/** The ARNs of the secrets a runtime names, once each (what its servers' role may read, and nothing else). */
+export function secretArnsOf(runtime: TierRuntime): string[] {
+  const arns = secretsOf(runtime).map((s) => {
+    if (s.arn === undefined) throw new Error(`the runtime of the ${runtime.tier} tier names the secret of ${s.urn} without its ARN`);
+    return s.arn;
+  });
+  return [...new Set(arns)];
+}
