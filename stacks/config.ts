@@ -20,6 +20,8 @@ export class StackConfigError extends Error {
   }
 }
 
+/** A release version as `scale release build` names it (`scale-app-<version>.tar.gz`). */
+const RELEASE_VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const capacity = (min: number, max: number, desired: number) =>
   z.object({ min: z.number().int().min(0), max: z.number().int().min(1), desired: z.number().int().min(0) })
@@ -59,8 +61,13 @@ const schema = z.object({
     })
     .optional(),
   alertEndpoint: z.union([z.email(), z.url({ protocol: /^https$/ })]).optional(),
-  appArtifact: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/),
-  archiveAfterDays: z.number().int().min(1).max(3650).default(90),
+  release: z.strictObject({
+    version: z.string().regex(RELEASE_VERSION),
+    artifact: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }).refine((r) => r.artifact.endsWith(`/scale-app-${r.version}.tar.gz`), { path: ["artifact"] }),
+  // S3 refuses a transition to Standard-IA (the uploads bucket's) before 30 days.
+  archiveAfterDays: z.number().int().min(30).max(3650).default(90),
   warehouse: z.boolean().default(false),
   keepSingleBox: z.boolean().default(false),
 });
@@ -74,7 +81,7 @@ const ALLOWED: Record<string, string> = {
   domain: "a lower-case DNS name such as app.example.com",
   hostedZoneId: "a Route 53 hosted zone id such as Z0123456789ABC",
   sshAllowlist: "a list of IPv4 CIDRs such as 203.0.113.7/32, never 0.0.0.0/0; empty (the default) opens no port 22",
-  azCount: "an integer from 1 to 6 (at least 2 from stage 1: RDS needs subnets in two AZs)",
+  azCount: "an integer from 1 to 6 (at least 2 from stage 1: RDS needs subnets in two AZs; 3 with the warehouse)",
   instanceTypes: "EC2 instance types such as t3.small, for box, read, write and worker",
   boxDataVolumeGiB: "an integer from 8 to 16384",
   dbInstanceClass: "an RDS instance class such as db.t3.medium",
@@ -86,9 +93,9 @@ const ALLOWED: Record<string, string> = {
   capacity: "{read, write, worker} each {min, max, desired} integers with min <= desired <= max",
   schedule: "{timeZone, businessHoursStart, businessHoursEnd (5-field cron), businessHoursMinRead}",
   alertEndpoint: "an email address or an https:// URL (e.g. a PagerDuty endpoint)",
-  appArtifact: "an s3://bucket/key URL of the app's release archive",
-  archiveAfterDays: "an integer from 1 to 3650",
-  warehouse: "true or false",
+  release: "{version, artifact: s3://bucket/.../scale-app-<version>.tar.gz, sha256: the archive's 64 hex digits} (what `scale release build` prints)",
+  archiveAfterDays: "an integer from 30 to 3650 (S3 moves objects to Standard-IA after 30 days at the earliest)",
+  warehouse: "true or false (true needs azCount 3 or more: Redshift Serverless wants subnets in three AZs)",
   keepSingleBox: "true or false",
 };
 
@@ -132,6 +139,9 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>): StackC
   const config = result.data;
   if (config.azCount < 2 && config.stage >= 1) {
     throw new StackConfigError("azCount", ALLOWED.azCount!, `${config.azCount} AZ is too few at stage ${config.stage}`);
+  }
+  if (config.warehouse && config.azCount < 3) {
+    throw new StackConfigError("warehouse", ALLOWED.warehouse!, `true with azCount ${config.azCount} is not allowed`);
   }
   if (config.dbMaxStorageGiB < config.dbStorageGiB) {
     throw new StackConfigError("dbMaxStorageGiB", ALLOWED.dbMaxStorageGiB!, `${config.dbMaxStorageGiB} is below dbStorageGiB`);

@@ -5,6 +5,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 const REGION = "us-east-1";
+/** What the generated-password invoke answers offline; a plan that shows it leaks a secret. */
+export const OFFLINE_PASSWORD = "offline-plan-placeholder-password";
 const ACCOUNT = "123456789012";
 
 function computed(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
@@ -14,10 +16,12 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
       const bucket = `${String(inputs.bucketPrefix ?? name)}mock`;
       return { bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${REGION}.amazonaws.com` };
     }
-    case "aws:ec2/eip:Eip": return { publicIp: "203.0.113.10", arn };
+    case "aws:ec2/eip:Eip": return { publicIp: "203.0.113.10", publicDns: "ec2-203-0-113-10.compute-1.amazonaws.com", arn };
+    case "aws:ec2/launchTemplate:LaunchTemplate": return { arn, latestVersion: 1, defaultVersion: 1 };
+    case "aws:secretsmanager/secret:Secret": return { arn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf` };
     case "aws:ec2/vpcEndpoint:VpcEndpoint": return { prefixListId: "pl-63a5400a", arn };
     case "aws:rds/instance:Instance": return {
-      arn, address: `${String(inputs.identifier ?? name)}.mock.${REGION}.rds.amazonaws.com`,
+      arn, address: `${String(inputs.identifier ?? name)}.mock.${REGION}.rds.amazonaws.com`, port: 3306,
       masterUserSecrets: inputs.manageMasterUserPassword ? [{ secretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds-${name}` }] : [],
     };
     case "aws:elasticache/replicationGroup:ReplicationGroup": return { arn, primaryEndpointAddress: `master.${name}.mock.cache.amazonaws.com` };
@@ -56,6 +60,9 @@ export const planMocks: pulumi.runtime.Mocks = {
       case "aws:index/getCallerIdentity:getCallerIdentity": return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:root`, userId: ACCOUNT };
       case "aws:ec2/getAmi:getAmi": return { id: "ami-0mockal2023", name: "al2023-ami-2023.6-x86_64" };
       case "aws:ec2/getManagedPrefixList:getManagedPrefixList": return { id: "pl-3b927c52", name: args.inputs.name };
+      case "aws:elb/getServiceAccount:getServiceAccount": return { id: "127311923021", arn: "arn:aws:iam::127311923021:root" };
+      // Stands in for a generated password: it must never show in a plan (the plan tests look for it).
+      case "aws:secretsmanager/getRandomPassword:getRandomPassword": return { id: "random", randomPassword: OFFLINE_PASSWORD };
       default: throw mockError(`the offline plan has no mock for the invoke ${args.token}: add one to stacks/mocks.ts`);
     }
   },

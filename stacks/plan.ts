@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parseStackConfig, PROJECT, StackConfigError } from "./config.ts";
 import { getStage, isStageId, STAGE_IDS } from "./stages.ts";
 import { isStateful, replaceTriggers } from "./stateful.ts";
+import type { TierRuntime } from "../runtime/sources.ts";
 
 /** One registered resource, as the program registered it. */
 export interface PlannedResource {
@@ -25,11 +26,13 @@ export interface PlannedResource {
   inputs: Record<string, unknown>;
 }
 
-/** The resources a stage registers. */
+/** The resources a stage registers, and what each compute tier's servers are given. */
 export interface Plan {
   stage: number;
   name: string;
   resources: PlannedResource[];
+  /** Each compute tier's runtime: values as URNs and secrets by URN, never a secret's value. */
+  runtime: TierRuntime[];
 }
 
 /** One change between two plans. */
@@ -103,8 +106,10 @@ async function runPlan(stage: number, opts: PlanOptions): Promise<Plan> {
     pending.push(record(pulumi, req, recorded));
     return register(req, cb);
   };
+  let runtime: TierRuntime[] = [];
   try {
-    buildStack(config);
+    const outputs = buildStack(config);
+    runtime = await new Promise<TierRuntime[]>((resolve) => outputs.runtime.apply(resolve));
   } finally {
     await pulumi.runtime.disconnect();
   }
@@ -115,7 +120,7 @@ async function runPlan(stage: number, opts: PlanOptions): Promise<Plan> {
     urns.add(r.urn);
   }
   recorded.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-  return { stage, name: getStage(stage).name, resources: recorded };
+  return { stage, name: getStage(stage).name, resources: recorded, runtime };
 }
 
 interface RegisterRequest {

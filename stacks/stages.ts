@@ -11,15 +11,15 @@ export type StageId = 0 | 1 | 2 | 3 | 4 | 5;
 export interface StageComponents {
   /** VPC with public and private subnets across the configured AZs; always present. */
   network: { interfaceEndpoints: readonly string[] };
-  /** The single EC2 box with its Elastic IP; `runsDatabase` = MySQL runs on the box's data volume. */
+  /** The single EC2 box with its Elastic IP; `runsDatabase` = MariaDB runs on the box's data volume. */
   singleBox?: { runsDatabase: boolean };
   /** S3 bucket for static content. */
   staticContent?: Record<string, never>;
-  /** RDS MySQL primary; `multiAz` standby; `readReplicas` = config's replicaCount replicas. */
+  /** RDS for MariaDB primary; `multiAz` standby; `readReplicas` = config's replicaCount replicas. */
   database?: { multiAz: boolean; readReplicas: boolean };
   /** ALB with TLS, read and write app tiers in auto scaling groups; `autoscaling` = target tracking + schedules. */
   appTiers?: { autoscaling: boolean };
-  /** CloudFront in front of the ALB and the static bucket; DNS aliases to it. */
+  /** CloudFront in front of the app (the box, then the ALB) and the static bucket: HTTPS from stage 0; DNS aliases to it. */
   cdn?: Record<string, never>;
   /** ElastiCache Redis replication group. */
   cache?: Record<string, never>;
@@ -56,26 +56,27 @@ export const STAGES: readonly Stage[] = Object.freeze([
   {
     id: 0,
     name: "single-box",
-    summary: "One EC2 box runs the app and MySQL, with an Elastic IP and a DNS record.",
+    summary: "One EC2 box runs the app and MariaDB behind CloudFront (HTTPS), with an Elastic IP and a DNS alias.",
     promoteWhen: null,
-    components: { network, singleBox: { runsDatabase: true } },
+    components: { network, singleBox: { runsDatabase: true }, cdn: {} },
   },
   {
     id: 1,
     name: "users+",
-    summary: "Static content moves to S3 and MySQL to RDS; the box keeps serving the app.",
+    summary: "Static content moves to S3 and the database to RDS for MariaDB; the box keeps serving the app.",
     promoteWhen: "MySQL taking memory/CPU and disk filling",
     components: {
       network: networkWithSecrets,
       singleBox: { runsDatabase: false },
       staticContent: {},
       database: { multiAz: false, readReplicas: false },
+      cdn: {},
     },
   },
   {
     id: 2,
     name: "users++",
-    summary: "ALB with read and write app tiers across AZs, RDS Multi-AZ, CloudFront; the single box retires.",
+    summary: "ALB with read and write app tiers across AZs behind CloudFront, RDS Multi-AZ; the single box retires.",
     promoteWhen: "web server bottlenecks at peak, need redundancy",
     components: {
       network: networkWithSecrets,

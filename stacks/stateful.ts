@@ -18,8 +18,14 @@ const REPLACE_INPUTS: Readonly<Record<string, readonly string[]>> = {
   "aws:rds/instance:Instance": RDS_REPLACE_INPUTS,
   "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix", "objectLockEnabled"],
   "aws:ebs/volume:Volume": ["availabilityZone", "encrypted", "kmsKeyId", "snapshotId", "outpostArn"],
+  // A new family (mysql8.0 -> mariadb10.11) is a new parameter group; the instance then moves to it in place.
+  "aws:rds/parameterGroup:ParameterGroup": ["family", "name", "namePrefix", "description"],
   "aws:elasticache/replicationGroup:ReplicationGroup": ["replicationGroupId", "subnetGroupName", "atRestEncryptionEnabled", "engine"],
   "aws:redshiftserverless/namespace:Namespace": ["namespaceName", "kmsKeyId", "dbName", "adminUsername"],
+  "aws:redshiftserverless/workgroup:Workgroup": ["workgroupName", "namespaceName"],
+  "aws:cloudwatch/dashboard:Dashboard": ["dashboardName"],
+  "aws:secretsmanager/secret:Secret": ["name", "namePrefix", "kmsKeyId"],
+  "aws:lb/loadBalancer:LoadBalancer": ["name", "namePrefix", "internal", "loadBalancerType"],
   "aws:sqs/queue:Queue": ["name", "namePrefix", "fifoQueue"],
   "aws:ec2/instance:Instance": ["availabilityZone", "subnetId", "privateIp", "tenancy", "userDataReplaceOnChange"],
   "aws:ec2/subnet:Subnet": ["vpcId", "cidrBlock", "availabilityZone"],
@@ -46,4 +52,12 @@ export function isStateful(r: ResourceView): boolean {
     case "aws:sqs/queue:Queue": return true;
     default: return false;
   }
+}
+
+/**
+ * True when AWS refuses to delete the resource until its deletion protection is lifted (the ALB). A move that drops
+ * one must lift it first, after traffic is off it: Pulumi's delete fails otherwise, late in the update.
+ */
+export function isDeletionProtected(r: ResourceView): boolean {
+  return r.type === "aws:lb/loadBalancer:LoadBalancer" && r.inputs.enableDeletionProtection === true;
 }

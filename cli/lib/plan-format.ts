@@ -2,14 +2,39 @@
 // marked. Pure functions over the plan data; the command prints what they return.
 import type { Change, Plan, PlannedResource } from "../../stacks/plan.ts";
 import { isStateful } from "../../stacks/stateful.ts";
+import { urnName, type RuntimeValue } from "../../runtime/sources.ts";
 
 /** Marks a resource that holds data. */
 export const STATEFUL_MARK = "[stateful]";
 
-/** The plan as contracts.md §1 prints it: exactly {urn,type,name,parent,protect,inputs} per resource. */
+/** The plan as contracts.md §1 and §3 print it: {urn,type,name,parent,protect,inputs} per resource, and each tier's runtime. */
 export function planJson(plan: Plan, changes?: Change[]): Record<string, unknown> {
   const resources = plan.resources.map(({ urn, type, name, parent, protect, inputs }) => ({ urn, type, name, parent, protect, inputs }));
-  return { stage: plan.stage, name: plan.name, resources, ...(changes ? { changes } : {}) };
+  return { stage: plan.stage, name: plan.name, resources, runtime: plan.runtime, ...(changes ? { changes } : {}) };
+}
+
+/** One runtime value in a line: literals as they are, the rest as where they come from. */
+export function describeValue(value: RuntimeValue): string {
+  if (typeof value === "string") return value;
+  switch (value.from) {
+    case "output": return `${urnName(value.urn)}.${value.output}`;
+    case "secret": return `secret ${urnName(value.urn)}${value.field ? `.${value.field}` : ""}`;
+    case "generated": return `generated ${value.name}`;
+    case "file": return `file (${describeValue(value.content)})`;
+    case "template": return value.template.replace(/\{([A-Za-z0-9_]+)\}/g, (_, part: string) => `{${value.parts[part] === undefined ? part : describeValue(value.parts[part])}}`);
+  }
+}
+
+/** Lines showing what each tier's servers get (the migration step's settings named, not shown). */
+export function formatRuntime(plan: Plan): string[] {
+  const lines = ["", "runtime (each tier's environment; --json shows where every value comes from)"];
+  for (const tier of plan.runtime) {
+    lines.push(`  ${tier.tier}`);
+    for (const [name, value] of Object.entries(tier.env)) lines.push(`    ${name}=${describeValue(value)}`);
+    const adminOnly = Object.keys(tier.migrate ?? {}).filter((name) => !(name in tier.env));
+    if (adminOnly.length > 0) lines.push(`    (and, for its migration step only: ${adminOnly.join(", ")})`);
+  }
+  return lines;
 }
 
 /** The top-level component (name) a URN belongs to, walking up the parents. */
@@ -34,7 +59,7 @@ export function formatPlan(plan: Plan): string[] {
     lines.push("", `${component}`);
     for (const r of members) lines.push(`  ${r.type} ${r.name}${isStateful(r) ? ` ${STATEFUL_MARK}` : ""}${r.protect ? " protected" : ""}`);
   }
-  return lines;
+  return [...lines, ...formatRuntime(plan)];
 }
 
 /** Lines describing the changes from `from` to `to` by component. */

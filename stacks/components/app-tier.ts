@@ -1,5 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { APP_PORT } from "../../runtime/servers.ts";
+import { secretArnsOf } from "../../runtime/settings.ts";
+import type { Tier, TierRuntime } from "../../runtime/sources.ts";
+import { bootUserData, type Release } from "../user-data.ts";
 import { instanceRole, type InstanceRoleGrants } from "./instance-role.ts";
 
 /** Min, max and desired instance counts. */
@@ -7,8 +11,8 @@ export interface Capacity { min: number; max: number; desired: number }
 
 /** Arguments of the AppTier component. */
 export interface AppTierArgs {
-  /** "read", "write" or "worker": the app's TIER variable. */
-  tier: string;
+  /** "read", "write" or "worker": the `scale:tier` tag, and what the boot program starts. */
+  tier: Exclude<Tier, "box">;
   vpcId: pulumi.Input<string>;
   /** The VPC's CIDR: the only place the servers may connect to, besides S3. */
   vpcCidr: string;
@@ -20,12 +24,13 @@ export interface AppTierArgs {
   capacity: Capacity;
   /** The ALB target group and the ALB's security group; absent for workers. */
   target?: { targetGroupArn: pulumi.Input<string>; albSecurityGroupId: pulumi.Input<string>; resourceLabel: pulumi.Input<string> };
-  /** Bucket and key of the app's release archive. */
-  artifact: { bucket: string; key: string };
-  /** Environment for the app. */
-  appEnvironment: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** What the instance role may touch besides the artifact. */
-  grants?: Omit<InstanceRoleGrants, "readBucketArns">;
+  /** The release the tier runs. */
+  release: Release;
+  region: pulumi.Input<string>;
+  /** The tier's runtime (server form: outputs concrete, secrets as ARNs); its secrets are what the role may read. */
+  runtime: pulumi.Input<TierRuntime>;
+  /** What the instance role may touch besides the release bucket and the runtime's secrets. */
+  grants?: Omit<InstanceRoleGrants, "readBucketArns" | "secretArns">;
   /** Target tracking (CPU, and ALB requests per target when behind the ALB). @default undefined (fixed size) */
   scaling?: { cpuPercent: number; requestsPerTarget?: number };
   /** Worker scaling on queue backlog per instance. @default undefined */
@@ -39,7 +44,14 @@ export function validateAppTierArgs(args: AppTierArgs): void {
   const { min, max, desired } = args.capacity;
   if (!(min <= desired && desired <= max)) throw new Error(`AppTier ${args.tier} capacity needs min <= desired <= max, got ${min}/${desired}/${max}`);
   if (args.subnetIds.length < 2) throw new Error(`AppTier ${args.tier} subnetIds needs 2 AZs, got ${args.subnetIds.length}`);
+  if (args.target && args.tier === "worker") throw new Error("AppTier worker target must be absent: workers serve no HTTP");
 }
+
+/**
+ * Group metrics the ASG publishes to CloudWatch (AWS/AutoScaling). Off by default in AWS: a policy on
+ * GroupInServiceInstances (the worker's backlog per instance) would never see a data point without them.
+ */
+export const GROUP_METRICS = ["GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances", "GroupTotalInstances"] as const;
 
 /**
  * One app tier: a launch template (IMDSv2, encrypted root, no public IP), an auto scaling group across the private
@@ -55,14 +67,17 @@ export class AppTier extends pulumi.ComponentResource {
     const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
       vpcId: args.vpcId,
       description: `App tier ${args.tier}: from the ALB only, no outbound internet`,
-      ingress: args.target ? [{ protocol: "tcp", fromPort: 8080, toPort: 8080, securityGroups: [args.target.albSecurityGroupId], description: "from the ALB" }] : [],
+      ingress: args.target ? [{ protocol: "tcp", fromPort: APP_PORT, toPort: APP_PORT, securityGroups: [args.target.albSecurityGroupId], description: "from the ALB" }] : [],
       egress: [
         { protocol: "tcp", fromPort: 443, toPort: 443, prefixListIds: [args.s3PrefixListId], description: "S3 through the gateway endpoint" },
         { protocol: "tcp", fromPort: 0, toPort: 65535, cidrBlocks: [args.vpcCidr], description: "inside the VPC only" },
       ],
     }, { parent: this });
     this.securityGroupId = sg.id;
-    const profile = instanceRole(this, name, { readBucketArns: [`arn:aws:s3:::${args.artifact.bucket}`], ...args.grants });
+    const profile = instanceRole(this, name, {
+      readBucketArns: [`arn:aws:s3:::${args.release.bucket}`], ...args.grants,
+      secretArns: pulumi.output(args.runtime).apply(secretArnsOf),
+    });
     const ami = aws.ec2.getAmiOutput({
       mostRecent: true, owners: ["amazon"], filters: [{ name: "name", values: ["al2023-ami-2023.*-x86_64"] }],
     }, { parent: this });
@@ -73,17 +88,22 @@ export class AppTier extends pulumi.ComponentResource {
       vpcSecurityGroupIds: [sg.id],
       metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
       blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeType: "gp3", volumeSize: 16 } }],
-      userData: pulumi.output(args.appEnvironment).apply((env) => Buffer.from(tierUserData(args, env)).toString("base64")),
+      userData: pulumi.all([args.runtime, args.region]).apply(([runtime, region]) => Buffer.from(bootUserData({ release: args.release, region, runtime })).toString("base64")),
       updateDefaultVersion: true,
     }, { parent: this });
     const group = new aws.autoscaling.Group(`${name}-asg`, {
       vpcZoneIdentifiers: args.subnetIds,
       minSize: args.capacity.min, maxSize: args.capacity.max, desiredCapacity: args.capacity.desired,
-      launchTemplate: { id: template.id, version: "$Latest" },
+      // A named version: an instance refresh starts when it changes, never for "$Latest".
+      launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
       targetGroupArns: args.target ? [args.target.targetGroupArn] : [],
       healthCheckType: args.target ? "ELB" : "EC2", healthCheckGracePeriod: 120,
       instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 90 } },
-      tags: [{ key: "scale:tier", value: args.tier, propagateAtLaunch: true }],
+      enabledMetrics: [...GROUP_METRICS], metricsGranularity: "1Minute",
+      tags: [
+        { key: "scale:tier", value: args.tier, propagateAtLaunch: true },
+        { key: "scale:release", value: args.release.version, propagateAtLaunch: true },
+      ],
     }, { parent: this, ignoreChanges: args.scaling ? ["desiredCapacity"] : [] });
     this.groupName = group.name;
     if (args.scaling) this.createTargetTracking(name, group, args);
@@ -139,17 +159,4 @@ export class AppTier extends pulumi.ComponentResource {
       timeZone: schedule.timeZone, minSize: capacity.min, maxSize: capacity.max, desiredCapacity: capacity.min,
     }, { parent: this });
   }
-}
-
-function tierUserData(args: AppTierArgs, env: Record<string, string>): string {
-  const envLines = Object.entries({ ...env, TIER: args.tier, PORT: "8080" }).map(([k, v]) => `${k}=${v}`).join("\n");
-  return [
-    "#!/bin/bash",
-    "set -euo pipefail",
-    "dnf install -y nodejs20",
-    `aws s3 cp s3://${args.artifact.bucket}/${args.artifact.key} /tmp/app.tgz`,
-    "mkdir -p /opt/app && tar -xzf /tmp/app.tgz -C /opt/app",
-    `cat > /etc/scale-app.env <<'ENV'\n${envLines}\nENV`,
-    `systemctl enable --now /opt/app/deploy/scale-${args.tier === "worker" ? "worker" : "app"}.service`,
-  ].join("\n");
 }

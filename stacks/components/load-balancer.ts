@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { APP_PORT, HEALTH_CHECK_PATH } from "../../runtime/servers.ts";
 
 /** Arguments of the LoadBalancer component. */
 export interface LoadBalancerArgs {
@@ -12,8 +13,10 @@ export interface LoadBalancerArgs {
   certificateArn: pulumi.Input<string>;
   /** Only CloudFront reaches the ALB: its origin-facing managed prefix list. */
   cloudFrontPrefixListId: pulumi.Input<string>;
-  /** The path the target groups probe. @default "/healthz" */
+  /** The path the target groups probe. @default HEALTH_CHECK_PATH ("/readyz": the database and cache answer) */
   healthCheckPath?: string;
+  /** The bucket access logs go to (its policy must already admit the regional ELB log delivery). */
+  accessLogBucket: pulumi.Input<string>;
 }
 
 /** The TLS policy: TLS 1.2 and 1.3 with forward secrecy only. */
@@ -42,13 +45,14 @@ export class LoadBalancer extends pulumi.ComponentResource {
       ingress: [
         { protocol: "tcp", fromPort: 443, toPort: 443, prefixListIds: [args.cloudFrontPrefixListId], description: "HTTPS from CloudFront" },
       ],
-      egress: [{ protocol: "tcp", fromPort: 8080, toPort: 8080, cidrBlocks: [args.vpcCidr], description: "to the app tiers" }],
+      egress: [{ protocol: "tcp", fromPort: APP_PORT, toPort: APP_PORT, cidrBlocks: [args.vpcCidr], description: "to the app tiers" }],
     }, { parent: this });
     this.securityGroupId = sg.id;
     const alb = new aws.lb.LoadBalancer(`${name}-alb`, {
       loadBalancerType: "application", internal: false, subnets: args.subnetIds, securityGroups: [sg.id],
-      // No deletion protection: the ALB holds no data, and a move back to stage 1 must be able to remove it.
-      dropInvalidHeaderFields: true, enableDeletionProtection: false, idleTimeout: 60,
+      // Deletion protection: a move back to stage 1 lifts it first (docs/stacks.md), nothing else removes the ALB.
+      dropInvalidHeaderFields: true, enableDeletionProtection: true, idleTimeout: 60,
+      accessLogs: { bucket: args.accessLogBucket, prefix: "alb", enabled: true },
     }, { parent: this });
     this.dnsName = alb.dnsName;
     this.arnSuffix = alb.arnSuffix;
@@ -78,8 +82,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
 
   private createTargetGroup(name: string, args: LoadBalancerArgs): aws.lb.TargetGroup {
     return new aws.lb.TargetGroup(name, {
-      vpcId: args.vpcId, port: 8080, protocol: "HTTP", targetType: "instance", deregistrationDelay: 30,
-      healthCheck: { path: args.healthCheckPath ?? "/healthz", matcher: "200", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
+      vpcId: args.vpcId, port: APP_PORT, protocol: "HTTP", targetType: "instance", deregistrationDelay: 30,
+      healthCheck: { path: args.healthCheckPath ?? HEALTH_CHECK_PATH, matcher: "200", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
     }, { parent: this });
   }
 }

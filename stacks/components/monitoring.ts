@@ -4,16 +4,25 @@ import { alarmTags, type AlarmId } from "../alarms.ts";
 
 /** Arguments of the Monitoring component. */
 export interface MonitoringArgs {
+  /** The dashboard's name, derived from the stack (dashboards are account-wide). */
+  dashboardName: string;
   /** Where every alarm notifies. */
   topicArn: pulumi.Input<string>;
   alb: { arnSuffix: pulumi.Input<string>; targetGroupArnSuffixes: pulumi.Input<string>[] };
   database: { primaryId: pulumi.Input<string>; replicaIds: pulumi.Input<string>[] };
-  cache: { replicationGroupId: pulumi.Input<string> };
+  /** The cache's nodes (member cluster ids): ElastiCache publishes engine metrics per node, not per group. */
+  cache: { nodeIds: string[] };
   /** The job queue and its dead-letter queue. @default undefined (no queue alarms) */
   queue?: { name: pulumi.Input<string>; deadLetterName: pulumi.Input<string> };
 }
 
 type AlarmSpec = Omit<aws.cloudwatch.MetricAlarmArgs, "tags" | "alarmActions" | "okActions">;
+
+/** Throws an error naming the bad field. */
+export function validateMonitoringArgs(args: MonitoringArgs): void {
+  if (!/^[A-Za-z0-9_-]{1,255}$/.test(args.dashboardName)) throw new Error(`Monitoring dashboardName must be 1-255 letters, digits, - or _, got ${JSON.stringify(args.dashboardName)}`);
+  if (args.cache.nodeIds.length === 0) throw new Error("Monitoring cache.nodeIds must name the cache's nodes: its alarms are per node");
+}
 
 /** CloudWatch alarms on the ALB, RDS, the cache (and the queue), to the alert topic, and one dashboard. */
 export class Monitoring extends pulumi.ComponentResource {
@@ -21,6 +30,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scale:aws:Monitoring", name, {}, opts);
+    validateMonitoringArgs(args);
     const alarm = (id: AlarmId, suffix: string, spec: AlarmSpec) => new aws.cloudwatch.MetricAlarm(`${name}-${id}${suffix}`, {
       ...spec, tags: alarmTags(id), alarmActions: [args.topicArn], okActions: [args.topicArn], treatMissingData: spec.treatMissingData ?? "notBreaching",
     }, { parent: this });
@@ -55,14 +65,16 @@ export class Monitoring extends pulumi.ComponentResource {
       namespace: "AWS/RDS", metricName: "ReplicaLag", dimensions: { DBInstanceIdentifier: replica }, statistic: "Maximum",
       period: 60, evaluationPeriods: 3, threshold: 30, comparisonOperator: "GreaterThanThreshold",
     }));
-    const cache = { ReplicationGroupId: args.cache.replicationGroupId };
-    alarm("cache-cpu-high", "", {
-      namespace: "AWS/ElastiCache", metricName: "EngineCPUUtilization", dimensions: cache, statistic: "Average",
-      period: 300, evaluationPeriods: 2, threshold: 75, comparisonOperator: "GreaterThanThreshold",
-    });
-    alarm("cache-evictions", "", {
-      namespace: "AWS/ElastiCache", metricName: "Evictions", dimensions: cache, statistic: "Sum",
-      period: 300, evaluationPeriods: 1, threshold: 0, comparisonOperator: "GreaterThanThreshold",
+    args.cache.nodeIds.forEach((node, i) => {
+      const cache = { CacheClusterId: node };
+      alarm("cache-cpu-high", `-${i + 1}`, {
+        namespace: "AWS/ElastiCache", metricName: "EngineCPUUtilization", dimensions: cache, statistic: "Average",
+        period: 300, evaluationPeriods: 2, threshold: 75, comparisonOperator: "GreaterThanThreshold",
+      });
+      alarm("cache-evictions", `-${i + 1}`, {
+        namespace: "AWS/ElastiCache", metricName: "Evictions", dimensions: cache, statistic: "Sum",
+        period: 300, evaluationPeriods: 1, threshold: 0, comparisonOperator: "GreaterThanThreshold",
+      });
     });
     if (args.queue) {
       alarm("queue-dlq-not-empty", "", {
@@ -79,13 +91,13 @@ export class Monitoring extends pulumi.ComponentResource {
       type: "metric", width: 12, height: 6, properties: { title, metrics, period: 60, stat: "Average", region },
     });
     const dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, {
-      dashboardName: `${name}-overview`,
+      dashboardName: args.dashboardName,
       dashboardBody: pulumi.jsonStringify({
         widgets: [
           widget("Requests and 5xx", [["AWS/ApplicationELB", "RequestCount", "LoadBalancer", args.alb.arnSuffix], [".", "HTTPCode_Target_5XX_Count", ".", "."]]),
           widget("p99 latency", [["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", args.alb.arnSuffix, { stat: "p99" }]]),
           widget("RDS CPU", [["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", args.database.primaryId]]),
-          widget("Cache CPU and evictions", [["AWS/ElastiCache", "EngineCPUUtilization", "ReplicationGroupId", args.cache.replicationGroupId], [".", "Evictions", ".", "."]]),
+          widget("Cache CPU and evictions", args.cache.nodeIds.flatMap((node) => [["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", node], [".", "Evictions", ".", "."]])),
         ],
       }),
     }, { parent: this });

@@ -16,12 +16,30 @@ export interface PrivateBucketArgs {
   encryption?: "kms" | "s3";
   /** A CloudFront distribution (ARN) allowed to read through origin access control. @default undefined (none) */
   cloudFrontDistributionArn?: pulumi.Input<string | undefined>;
+  /** Delete objects after this many days (logs). @default undefined (never) */
+  expireAfterDays?: number;
+  /**
+   * The region's Elastic Load Balancing account (ARN), allowed to write access logs under `alb/`. ALB access logs
+   * support SSE-S3 only, so a log bucket uses `encryption: "s3"`. @default undefined (none)
+   */
+  elbLogDeliveryArn?: pulumi.Input<string>;
 }
+
+/** Storage classes S3 lets objects enter only after 30 days in Standard. */
+const THIRTY_DAY_CLASSES = ["STANDARD_IA", "ONEZONE_IA"];
 
 /** Throws an error naming the bad field. */
 export function validatePrivateBucketArgs(args: PrivateBucketArgs): void {
-  if (args.transitionAfterDays !== undefined && (!Number.isInteger(args.transitionAfterDays) || args.transitionAfterDays < 1)) {
-    throw new Error(`PrivateBucket transitionAfterDays must be a positive integer, got ${args.transitionAfterDays}`);
+  for (const field of ["transitionAfterDays", "expireAfterDays"] as const) {
+    const days = args[field];
+    if (days !== undefined && (!Number.isInteger(days) || days < 1)) throw new Error(`PrivateBucket ${field} must be a positive integer, got ${days}`);
+  }
+  const storageClass = args.transitionStorageClass ?? "GLACIER_IR";
+  if (args.transitionAfterDays !== undefined && THIRTY_DAY_CLASSES.includes(storageClass) && args.transitionAfterDays < 30) {
+    throw new Error(`PrivateBucket transitionAfterDays must be 30 or more for ${storageClass} (S3 refuses an earlier transition), got ${args.transitionAfterDays}`);
+  }
+  if (args.elbLogDeliveryArn !== undefined && args.encryption !== "s3") {
+    throw new Error(`PrivateBucket encryption must be "s3" to receive load balancer logs (they support SSE-S3 only), got ${JSON.stringify(args.encryption ?? "kms")}`);
   }
 }
 
@@ -33,6 +51,8 @@ export class PrivateBucket extends pulumi.ComponentResource {
   readonly bucketName: pulumi.Output<string>;
   readonly arn: pulumi.Output<string>;
   readonly regionalDomainName: pulumi.Output<string>;
+  /** The bucket's name once its policy is in place (what a writer such as the ALB's log delivery must wait for). */
+  readonly readyBucketName: pulumi.Output<string>;
 
   constructor(name: string, args: PrivateBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scale:aws:PrivateBucket", name, {}, opts);
@@ -60,24 +80,27 @@ export class PrivateBucket extends pulumi.ComponentResource {
     new aws.s3.BucketVersioning(`${name}-versioning`, {
       bucket: bucket.id, versioningConfiguration: { status: "Enabled" },
     }, { parent: this });
-    if (args.transitionAfterDays !== undefined) {
-      new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
-        bucket: bucket.id,
-        rules: [{
-          id: "cold-after-age", status: "Enabled", filter: {},
-          transitions: [{ days: args.transitionAfterDays, storageClass: args.transitionStorageClass ?? "GLACIER_IR" }],
-        }],
-      }, { parent: this });
-    }
-    new aws.s3.BucketPolicy(`${name}-policy`, {
-      bucket: bucket.id, policy: bucketPolicy(bucket.arn, args.cloudFrontDistributionArn),
+    const rules = [
+      ...(args.transitionAfterDays === undefined ? [] : [{
+        id: "cold-after-age", status: "Enabled", filter: {},
+        transitions: [{ days: args.transitionAfterDays, storageClass: args.transitionStorageClass ?? "GLACIER_IR" }],
+      }]),
+      ...(args.expireAfterDays === undefined ? [] : [{
+        id: "expire-after-age", status: "Enabled", filter: {},
+        expiration: { days: args.expireAfterDays }, noncurrentVersionExpiration: { noncurrentDays: 1 },
+      }]),
+    ];
+    if (rules.length > 0) new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucket.id, rules }, { parent: this });
+    const policy = new aws.s3.BucketPolicy(`${name}-policy`, {
+      bucket: bucket.id, policy: bucketPolicy(bucket.arn, args.cloudFrontDistributionArn, args.elbLogDeliveryArn),
     }, { parent: this, dependsOn: [block] });
+    this.readyBucketName = pulumi.all([bucket.bucket, policy.id]).apply(([b]) => b);
     this.registerOutputs({ bucketName: this.bucketName, arn: this.arn });
   }
 }
 
-function bucketPolicy(arn: pulumi.Output<string>, distributionArn: pulumi.Input<string | undefined>): pulumi.Output<string> {
-  return pulumi.all([arn, distributionArn]).apply(([bucketArn, cdnArn]) => JSON.stringify({
+function bucketPolicy(arn: pulumi.Output<string>, distributionArn: pulumi.Input<string | undefined>, elbArn: pulumi.Input<string> | undefined): pulumi.Output<string> {
+  return pulumi.all([arn, distributionArn, elbArn]).apply(([bucketArn, cdnArn, elbAccount]) => JSON.stringify({
     Version: "2012-10-17",
     Statement: [
       {
@@ -88,6 +111,9 @@ function bucketPolicy(arn: pulumi.Output<string>, distributionArn: pulumi.Input<
         Sid: "CloudFrontReadsThroughOriginAccessControl", Effect: "Allow",
         Principal: { Service: "cloudfront.amazonaws.com" }, Action: "s3:GetObject", Resource: `${bucketArn}/*`,
         Condition: { StringEquals: { "AWS:SourceArn": cdnArn } },
+      }]),
+      ...(elbAccount === undefined ? [] : [{
+        Sid: "LoadBalancerAccessLogs", Effect: "Allow", Principal: { AWS: elbAccount }, Action: "s3:PutObject", Resource: `${bucketArn}/alb/*`,
       }]),
     ],
   }));

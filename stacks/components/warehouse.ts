@@ -1,10 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { checkPhysicalName } from "../names.ts";
 
 /** Arguments of the Warehouse component. */
 export interface WarehouseArgs {
+  /** The namespace's and workgroup's name prefix, derived from the stack (`<stack>-warehouse`). */
+  physicalName: string;
   vpcId: pulumi.Input<string>;
-  /** Private subnets in at least two AZs. */
+  /** Private subnets in three AZs or more (Redshift Serverless refuses fewer). */
   subnetIds: pulumi.Input<string>[];
   /** The archive bucket the warehouse loads from (read only). */
   archiveBucketArn: pulumi.Input<string>;
@@ -16,6 +19,8 @@ export interface WarehouseArgs {
 
 /** Throws an error naming the bad field. */
 export function validateWarehouseArgs(args: WarehouseArgs): void {
+  checkPhysicalName("Warehouse physicalName", args.physicalName, 64 - "-namespace".length);
+  if (args.subnetIds.length < 3) throw new Error(`Warehouse subnetIds needs subnets in 3 AZs (Redshift Serverless refuses fewer), got ${args.subnetIds.length}`);
   const rpu = args.baseCapacity ?? 8;
   if (!Number.isInteger(rpu) || rpu < 8 || rpu % 8 !== 0) throw new Error(`Warehouse baseCapacity must be a multiple of 8 from 8, got ${rpu}`);
 }
@@ -52,11 +57,11 @@ export class Warehouse extends pulumi.ComponentResource {
       }, { parent: this });
     }
     const namespace = new aws.redshiftserverless.Namespace(`${name}-namespace`, {
-      namespaceName: `${name}-namespace`, dbName: "archive", adminUsername: "warehouse_admin", manageAdminPassword: true,
+      namespaceName: `${args.physicalName}-namespace`, dbName: "archive", adminUsername: "warehouse_admin", manageAdminPassword: true,
       iamRoles: [role.arn], defaultIamRoleArn: role.arn,
     }, { parent: this, protect: true, retainOnDelete: true });
     const workgroup = new aws.redshiftserverless.Workgroup(`${name}-workgroup`, {
-      workgroupName: `${name}-workgroup`, namespaceName: namespace.namespaceName, baseCapacity: args.baseCapacity ?? 8,
+      workgroupName: `${args.physicalName}-workgroup`, namespaceName: namespace.namespaceName, baseCapacity: args.baseCapacity ?? 8,
       subnetIds: args.subnetIds, securityGroupIds: [sg.id], publiclyAccessible: false, enhancedVpcRouting: true,
     }, { parent: this });
     this.workgroupName = workgroup.workgroupName;

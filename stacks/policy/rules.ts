@@ -4,6 +4,7 @@
  * Type-only import: constructing a PolicyPack starts a gRPC server, which a test runner must not do.
  */
 import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
+import { stackOfUrn, stackPrefix } from "../names.ts";
 
 type Props = Record<string, unknown>;
 type Rule = (resources: PolicyResource[], report: ReportViolation) => void;
@@ -154,6 +155,73 @@ const leastPrivilegeRoles: Rule = (resources, report) => {
   }
 };
 
+/** Inputs that hold an account-wide physical name, by resource type. */
+export const PHYSICAL_NAMES: Readonly<Record<string, readonly string[]>> = {
+  "aws:rds/instance:Instance": ["identifier", "finalSnapshotIdentifier"],
+  "aws:elasticache/replicationGroup:ReplicationGroup": ["replicationGroupId"],
+  "aws:cloudwatch/dashboard:Dashboard": ["dashboardName"],
+  "aws:redshiftserverless/namespace:Namespace": ["namespaceName"],
+  "aws:redshiftserverless/workgroup:Workgroup": ["workgroupName"],
+};
+
+const physicalNamesPerStack: Rule = (resources, report) => {
+  for (const r of resources) {
+    for (const field of PHYSICAL_NAMES[r.type] ?? []) {
+      const name = r.props[field];
+      if (name === undefined) continue;
+      const prefix = `${stackPrefix(stackOfUrn(r.urn))}-`;
+      if (!String(name).startsWith(prefix)) report(`${r.name} ${field} ${JSON.stringify(name)} must start with the stack's prefix ${JSON.stringify(prefix)}: another stack in the account would collide`, r.urn);
+    }
+  }
+};
+
+const loadBalancersProtectedAndLogged: Rule = (resources, report) => {
+  for (const lb of ofType(resources, "aws:lb/loadBalancer:LoadBalancer")) {
+    if (lb.props.enableDeletionProtection !== true) report(`${lb.name} needs enableDeletionProtection`, lb.urn);
+    const logs = lb.props.accessLogs as Props | undefined;
+    if (logs?.enabled !== true || !logs.bucket) report(`${lb.name} needs access logs to a bucket (accessLogs.enabled and accessLogs.bucket)`, lb.urn);
+  }
+};
+
+// A CloudWatch alarm or scaling policy on a metric nobody publishes sits in INSUFFICIENT_DATA forever.
+const metricsThatExist: Rule = (resources, report) => {
+  for (const policy of ofType(resources, "aws:autoscaling/policy:Policy")) {
+    const spec = (policy.props.targetTrackingConfiguration as Props | undefined)?.customizedMetricSpecification as Props | undefined;
+    const used = rules(spec?.metrics).map((m) => ((m.metricStat as Props | undefined)?.metric as Props | undefined) ?? {})
+      .filter((m) => m.namespace === "AWS/AutoScaling").map((m) => String(m.metricName));
+    if (used.length === 0) continue;
+    const enabled = siblings(resources, policy, "aws:autoscaling/group:Group").flatMap((g) => list(g.props.enabledMetrics).map(String));
+    for (const metric of used) if (!enabled.includes(metric)) report(`${policy.name} scales on ${metric}, which its group does not publish (enabledMetrics)`, policy.urn);
+  }
+  for (const alarm of ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")) {
+    const metrics = [alarm.props as Props, ...rules(alarm.props.metricQueries).map((q) => (q.metric as Props | undefined) ?? {})];
+    for (const m of metrics.filter((x) => x.namespace === "AWS/ElastiCache")) {
+      if (!Object.keys((m.dimensions as Props | undefined) ?? {}).includes("CacheClusterId")) report(`${alarm.name} watches ${m.metricName} without a CacheClusterId dimension: ElastiCache publishes it per node`, alarm.urn);
+    }
+  }
+};
+
+// What AWS accepts at plan time but refuses (or ignores) when it applies: caught here, before an update half-runs.
+const changesAwsApplies: Rule = (resources, report) => {
+  for (const g of ofType(resources, "aws:autoscaling/group:Group")) {
+    const version = String((g.props.launchTemplate as Props | undefined)?.version ?? "");
+    if (g.props.instanceRefresh !== undefined && (version === "" || version.startsWith("$"))) {
+      report(`${g.name} refreshes instances but launches ${version || "no version"}: name the template's version (latestVersion) so a new one starts a refresh`, g.urn);
+    }
+  }
+  for (const db of ofType(resources, "aws:rds/instance:Instance").filter((r) => r.props.replicateSourceDb === undefined)) {
+    if (db.props.applyImmediately !== true) report(`${db.name} defers changes to the maintenance window: a stage move's Multi-AZ change would not be there when the move checks it (applyImmediately)`, db.urn);
+  }
+  for (const l of ofType(resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")) {
+    for (const t of rules(l.props.rules).flatMap((rule) => rules(rule.transitions))) {
+      if (["STANDARD_IA", "ONEZONE_IA"].includes(String(t.storageClass)) && Number(t.days) < 30) report(`${l.name} moves objects to ${t.storageClass} after ${t.days} days; S3 needs 30 or more`, l.urn);
+    }
+  }
+  for (const w of ofType(resources, "aws:redshiftserverless/workgroup:Workgroup")) {
+    if (list(w.props.subnetIds).length < 3) report(`${w.name} has subnets in ${list(w.props.subnetIds).length} AZs; Redshift Serverless needs three`, w.urn);
+  }
+};
+
 const stackPolicy = (name: string, description: string, rule: Rule): StackValidationPolicy => ({
   name, description, enforcementLevel: "mandatory",
   validateStack: (args, report) => rule(args.resources, report),
@@ -172,4 +240,8 @@ export const POLICIES: readonly StackValidationPolicy[] = [
   stackPolicy("https-only", "HTTP redirects to HTTPS; listeners and CloudFront use modern TLS.", httpsOnly),
   stackPolicy("databases-keep-their-data", "RDS primaries have deletion protection, 7-day backups and a final snapshot.", databasesKeepTheirData),
   stackPolicy("least-privilege-roles", "Instance roles grant no wildcard actions or resources.", leastPrivilegeRoles),
+  stackPolicy("physical-names-per-stack", "Account-wide names start with the stack's prefix, so two stacks never collide.", physicalNamesPerStack),
+  stackPolicy("load-balancers-protected-and-logged", "Load balancers have deletion protection and access logs.", loadBalancersProtectedAndLogged),
+  stackPolicy("metrics-that-exist", "Scaling policies and alarms watch metrics AWS actually publishes.", metricsThatExist),
+  stackPolicy("changes-aws-applies", "Instance refresh, RDS changes, lifecycle rules and the warehouse are set up the way AWS applies them.", changesAwsApplies),
 ];

@@ -39,9 +39,10 @@ describe("stacks: the optional settings", function () {
     for (const stage of [0, 1, 2, 4, 5]) plans[stage] = await planStage(stage, { configFile: file });
   });
 
-  it("opens port 22 only to the allowlist", () => {
-    const ssh = (find(plans[0]!, "aws:ec2/securityGroup:SecurityGroup", "box-sg").inputs.ingress as { fromPort: number; cidrBlocks: string[] }[]).filter((r) => r.fromPort === 22);
-    expect(ssh.map((r) => r.cidrBlocks)).to.deep.equal([["203.0.113.7/32"]]);
+  it("opens port 22 only to the allowlist, in a group of its own (CloudFront's prefix list fills the other)", () => {
+    const rules = (name: string) => find(plans[0]!, "aws:ec2/securityGroup:SecurityGroup", name).inputs.ingress as { fromPort: number; cidrBlocks?: string[] }[];
+    expect(rules("box-ssh").map((r) => [r.fromPort, r.cidrBlocks])).to.deep.equal([[22, ["203.0.113.7/32"]]]);
+    expect(rules("box-sg").map((r) => r.fromPort)).to.deep.equal([8080]);
   });
 
   it("spreads subnets over 3 AZs and keeps the box at stage 2 until the cut-over is done", () => {
@@ -53,7 +54,10 @@ describe("stacks: the optional settings", function () {
   it("adds a private warehouse at stage 5 whose namespace is stateful and protected, and no replica alarms without replicas", () => {
     const namespace = find(plans[5]!, "aws:redshiftserverless/namespace:Namespace");
     expect(namespace).to.include({ protect: true, retainOnDelete: true });
-    expect(find(plans[5]!, "aws:redshiftserverless/workgroup:Workgroup").inputs.publiclyAccessible).to.equal(false);
+    const workgroup = find(plans[5]!, "aws:redshiftserverless/workgroup:Workgroup");
+    expect(workgroup.inputs.publiclyAccessible).to.equal(false);
+    expect(workgroup.inputs.subnetIds).to.have.length(3);
+    expect(namespace.inputs.namespaceName).to.equal("plan-warehouse-namespace");
     expect(checkTransition(plans[5]!, plans[4]!)).to.deep.equal([]);
     const unretained = structuredClone(plans[5]!);
     find(unretained, "aws:redshiftserverless/namespace:Namespace").retainOnDelete = false;

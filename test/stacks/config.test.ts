@@ -5,7 +5,9 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const BASE = { stage: "0", domain: "app.example.com", hostedZoneId: "Z0123456789ABC", appArtifact: "s3://artifacts/app.tgz" };
+const SHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+const RELEASE = { version: "1.2.0-abc", artifact: "s3://artifacts/releases/scale-app-1.2.0-abc.tar.gz", sha256: SHA };
+const BASE = { stage: "0", domain: "app.example.com", hostedZoneId: "Z0123456789ABC", release: RELEASE };
 
 function errorOf(raw: Record<string, unknown>): StackConfigError {
   try {
@@ -23,6 +25,11 @@ describe("stacks/config: configuration is validated before anything is registere
     expect(config).to.include({ stage: 3, replicaCount: 1, azCount: 2, dbInstanceClass: "db.t3.medium" });
     expect(config.sshAllowlist).to.deep.equal([]);
     expect(Object.isFrozen(config)).to.equal(true);
+    expect(config.release).to.deep.equal(RELEASE);
+  });
+
+  it("reads the release from YAML and from the engine's JSON string alike", () => {
+    expect(parseStackConfig({ ...BASE, release: JSON.stringify(RELEASE) }).release).to.deep.equal(RELEASE);
   });
 
   const CASES: [string, Record<string, unknown>, string, RegExp][] = [
@@ -36,6 +43,13 @@ describe("stacks/config: configuration is validated before anything is registere
     ["no cache token from stage 3", { stage: "3" }, "cacheAuthToken", /is required from stage 3/],
     ["capacity with min above max", { capacity: { read: { min: 5, max: 2, desired: 3 } } }, "capacity", /min <= desired <= max/],
     ["an alert endpoint over plain HTTP", { alertEndpoint: "http://events.example.com" }, "alertEndpoint", /an email address or an https:\/\/ URL/],
+    ["no release", { release: undefined }, "release", /release": is required/],
+    ["the old appArtifact key", { appArtifact: "s3://artifacts/app.tgz" }, "appArtifact", /unknown key; allowed: .*release/],
+    ["a release without its sha256", { release: { ...RELEASE, sha256: "abc" } }, "release", /"abc" at release.sha256 is not allowed; allowed: .*64 hex digits/],
+    ["a release whose archive is another version", { release: { ...RELEASE, version: "1.3.0" } }, "release", /at release.artifact is not allowed; allowed: .*scale-app-<version>.tar.gz/],
+    ["a release with an unknown field", { release: { ...RELEASE, url: "x" } }, "release", /release/],
+    ["a Standard-IA transition before 30 days", { archiveAfterDays: 7 }, "archiveAfterDays", /7 is not allowed; allowed: an integer from 30/],
+    ["a warehouse in 2 AZs", { stage: "5", cacheAuthToken: "0123456789abcdef", warehouse: true }, "warehouse", /true with azCount 2 is not allowed; allowed: .*three AZs/],
   ];
   for (const [what, raw, key, message] of CASES) {
     it(`refuses ${what}, naming ${key} and the allowed values`, () => {

@@ -7,9 +7,9 @@ import { allPlans, find } from "./support/plans.ts";
 
 // What each stage must contain (component types), and where each first appears: later ones must not leak earlier.
 const FIRST_STAGE: Record<string, number> = {
-  "scale:aws:Network": 0, "scale:aws:Alerts": 0, "scale:aws:Dns": 0,
+  "scale:aws:Network": 0, "scale:aws:Alerts": 0, "scale:aws:Dns": 0, "scale:aws:Cdn": 0, "scale:aws:Certificate": 0,
   "scale:aws:PrivateBucket": 1, "scale:aws:Database": 1,
-  "scale:aws:LoadBalancer": 2, "scale:aws:AppTier": 2, "scale:aws:Cdn": 2, "scale:aws:Certificate": 2,
+  "scale:aws:LoadBalancer": 2, "scale:aws:AppTier": 2,
   "scale:aws:Cache": 3, "scale:aws:Monitoring": 4, "scale:aws:Queue": 5,
 };
 const count = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type).length;
@@ -40,20 +40,30 @@ describe("stacks/plan: the offline plan of every stage", function () {
     });
   }
 
-  it("stage 0: a VPC across 2 AZs, one box with IMDSv2, an encrypted protected data volume, an EIP and a DNS A record", () => {
+  it("stage 0: a VPC across 2 AZs, one box with IMDSv2, an encrypted protected data volume, an EIP, CloudFront in front", () => {
     const p = plans[0]!;
     expect(count(p, "aws:ec2/subnet:Subnet")).to.equal(4);
     const box = find(p, "aws:ec2/instance:Instance");
     expect(box.inputs.metadataOptions).to.include({ httpTokens: "required" });
-    expect(String(box.inputs.userData)).to.include("mariadb105-server");
+    expect(box.inputs.tags).to.deep.include({ "scale:tier": "box", "scale:release": "0.1.0-example" });
+    expect(String(box.inputs.userData)).to.include("dnf install -y mariadb1011-server");
     const volume = find(p, "aws:ebs/volume:Volume");
     expect(volume).to.include({ protect: true, retainOnDelete: true });
     expect(volume.inputs.encrypted).to.equal(true);
     expect(count(p, "aws:ec2/eip:Eip")).to.equal(1);
-    expect(find(p, "aws:route53/record:Record", "dns-apex").inputs.records).to.deep.equal(["203.0.113.10"]);
-    const sg = find(p, "aws:ec2/securityGroup:SecurityGroup", "box-sg");
-    const ports = (sg.inputs.ingress as { fromPort: number }[]).map((r) => r.fromPort);
-    expect(ports).to.have.members([80, 443]); // the example config's allowlist is empty: no 22 at all
+    // HTTPS from the first stage: the public name aliases CloudFront, which calls the box over HTTP on the app's port.
+    expect(find(p, "aws:route53/record:Record", "dns-apex").inputs.aliases).to.deep.equal([{ name: "cdn-distribution.cloudfront.net", zoneId: "Z2FDTNDATAQYW2", evaluateTargetHealth: false }]);
+    const cdn = find(p, "aws:cloudfront/distribution:Distribution");
+    expect(cdn.inputs.origins).to.deep.equal([{
+      originId: "app", domainName: "ec2-203-0-113-10.compute-1.amazonaws.com",
+      customOriginConfig: { httpPort: 8080, httpsPort: 443, originProtocolPolicy: "http-only", originSslProtocols: ["TLSv1.2"] },
+    }]);
+    expect(cdn.inputs.defaultCacheBehavior).to.include({ targetOriginId: "app", viewerProtocolPolicy: "redirect-to-https" });
+    // Only CloudFront reaches the box, on the app's port; the example's allowlist is empty: no 22, no SSH group.
+    expect(find(p, "aws:ec2/securityGroup:SecurityGroup", "box-sg").inputs.ingress).to.deep.equal([
+      { protocol: "tcp", fromPort: 8080, toPort: 8080, prefixListIds: ["pl-3b927c52"], description: "from CloudFront" },
+    ]);
+    expect(p.resources.filter((r) => r.name === "box-ssh")).to.deep.equal([]);
   });
 
   it("stage 1: RDS is private, encrypted, protected, backed up; the static bucket is private; the box no longer runs MySQL", () => {
@@ -68,7 +78,11 @@ describe("stacks/plan: the offline plan of every stage", function () {
     const p = plans[2]!;
     expect(find(p, "aws:lb/listener:Listener", "web-http").inputs.defaultActions).to.deep.include({ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } });
     expect(find(p, "aws:lb/listenerRule:ListenerRule").inputs.conditions).to.deep.equal([{ httpRequestMethod: { values: ["GET", "HEAD"] } }]);
-    expect(find(p, "aws:lb/targetGroup:TargetGroup", "web-read").inputs.healthCheck).to.include({ path: "/healthz" });
+    expect(find(p, "aws:lb/targetGroup:TargetGroup", "web-read").inputs.healthCheck).to.include({ path: "/readyz" });
+    expect(find(p, "aws:cloudfront/distribution:Distribution").inputs.origins).to.deep.include({
+      originId: "app", domainName: "origin.app.example.com",
+      customOriginConfig: { httpPort: 80, httpsPort: 443, originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"] },
+    });
     for (const tier of ["read-asg", "write-asg"]) expect(find(p, "aws:autoscaling/group:Group", tier).inputs.vpcZoneIdentifiers).to.deep.equal(["net-private-1-id", "net-private-2-id"]);
     expect(find(p, "aws:rds/instance:Instance", "db-primary").inputs.multiAz).to.equal(true);
     expect(find(p, "aws:route53/record:Record", "dns-apex").inputs.aliases).to.deep.equal([{ name: "cdn-distribution.cloudfront.net", zoneId: "Z2FDTNDATAQYW2", evaluateTargetHealth: false }]);
@@ -102,7 +116,8 @@ describe("stacks/plan: the offline plan of every stage", function () {
     expect(count(p, "aws:sqs/queue:Queue")).to.equal(2);
     expect(String(find(p, "aws:sqs/queue:Queue", "jobs-jobs").inputs.redrivePolicy)).to.include("maxReceiveCount");
     expect(find(p, "aws:autoscaling/policy:Policy", "worker-backlog").inputs.policyType).to.equal("TargetTrackingScaling");
-    expect(count(p, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")).to.equal(2);
+    // uploads and archive move to colder storage; the ALB's access logs expire.
+    expect(count(p, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")).to.equal(3);
     expect(alarmIds(p)).to.include.members(["queue-dlq-not-empty", "queue-backlog-age"]);
   });
 
@@ -124,11 +139,13 @@ describe("stacks/plan: the offline plan of every stage", function () {
     expect(String(find(plans[0]!, "aws:kms/key:Key").inputs.policy)).to.include("cloudwatch.amazonaws.com");
   });
 
-  it("diffs two stages by URN: 1 to 2 updates the primary in place and drops the box", () => {
+  it("diffs two stages by URN: 1 to 2 updates the primary in place, points CloudFront at the ALB and drops the box", () => {
     const changes = diffPlans(plans[1]!, plans[2]!);
     expect(changes.find((c) => c.urn.endsWith("::db-primary"))).to.deep.include({ action: "update", stateful: true, fields: ["multiAz"] });
     expect(changes.find((c) => c.urn.endsWith("::box-data"))).to.deep.include({ action: "delete", stateful: true });
-    expect(changes.find((c) => c.urn.endsWith("::cdn-distribution"))).to.deep.include({ action: "create" });
+    // The distribution stays (the public name never moves); its app origin changes from the box to the ALB.
+    expect(changes.find((c) => c.urn.endsWith("::cdn-distribution"))).to.deep.include({ action: "update", fields: ["origins"] });
+    expect(changes.find((c) => c.urn.endsWith("::dns-apex"))).to.equal(undefined);
     expect(diffPlans(plans[3]!, plans[3]!)).to.deep.equal([]);
   });
 

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { checkTransition } from "../../stacks/transition-guard.ts";
-import type { Plan } from "../../stacks/plan.ts";
+import { diffPlans, type Plan } from "../../stacks/plan.ts";
+import { isDeletionProtected } from "../../stacks/stateful.ts";
 import { allPlans, clonePlan, find } from "./support/plans.ts";
 
 const RDS = "aws:rds/instance:Instance";
@@ -45,6 +46,8 @@ describe("stacks/transition-guard: no promotion or demotion loses data", functio
     for (const [type, name, field, value, stage] of [
       [RDS, "db-primary", "identifier", "db-primary-2", 3],
       [RDS, "db-primary", "storageEncrypted", false, 1],
+      // The engine itself: RDS cannot turn MySQL into MariaDB in place.
+      [RDS, "db-primary", "engine", "mysql", 1],
       ["aws:s3/bucket:Bucket", "static-bucket", "bucketPrefix", "other-", 2],
       ["aws:ebs/volume:Volume", "box-data", "availabilityZone", "us-east-1b", 0],
     ] as const) {
@@ -61,6 +64,25 @@ describe("stacks/transition-guard: no promotion or demotion loses data", functio
     const to = clonePlan(plans[2]!);
     find(to, "aws:s3/bucket:Bucket").protect = false;
     expect(checkTransition(plans[1]!, to).map((v) => v.rule)).to.deep.equal(["stateful-unprotected"]);
+  });
+
+  it("marks a parameter group family change as a replace, and lets it pass: the group holds no data", () => {
+    const to = clonePlan(plans[2]!);
+    find(to, "aws:rds/parameterGroup:ParameterGroup").inputs.family = "mysql8.0";
+    expect(diffPlans(plans[1]!, to).find((c) => c.urn.endsWith("::db-params"))).to.deep.include({ action: "replace", stateful: false, fields: ["family"] });
+    expect(checkTransition(plans[1]!, to)).to.deep.equal([]);
+  });
+
+  it("keeps the ALB's access logs when 2 -> 1 drops the ALB (the log bucket is retained), and says the ALB must be unprotected first", () => {
+    const logs = find(plans[2]!, "aws:s3/bucket:Bucket", "alb-logs-bucket");
+    expect(logs).to.include({ protect: true, retainOnDelete: true });
+    const drops = diffPlans(plans[2]!, plans[1]!).filter((c) => c.action === "delete");
+    expect(drops.find((c) => c.urn === logs.urn)).to.deep.include({ stateful: true });
+    const unretained = clonePlan(plans[2]!);
+    find(unretained, "aws:s3/bucket:Bucket", "alb-logs-bucket").retainOnDelete = false;
+    expect(checkTransition(unretained, plans[1]!).map((v) => v.rule)).to.deep.equal(["stateful-deleted"]);
+    const protectedDrops = drops.map((c) => plans[2]!.resources.find((r) => r.urn === c.urn)!).filter(isDeletionProtected);
+    expect(protectedDrops.map((r) => r.name)).to.deep.equal(["web-alb"]);
   });
 
   it("lets replicas go: they hold no data of their own", () => {

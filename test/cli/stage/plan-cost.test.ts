@@ -19,6 +19,6 @@ describe("scale stage plan: the cost section", function () {
 
   it("leaves the JSON form as the contract says (no cost fields)", async () => {
     const run = await scale(["stage", "plan", "--stage", "1", "--json"]);
-    expect(Object.keys(JSON.parse(run.stdout))).to.deep.equal(["stage", "name", "resources"]);
+    expect(Object.keys(JSON.parse(run.stdout))).to.deep.equal(["stage", "name", "resources", "runtime"]);
   });
 });

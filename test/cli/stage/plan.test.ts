@@ -11,9 +11,12 @@ describe("scale stage plan", function () {
   it("prints exactly the contract's JSON for a stage", async () => {
     const { stdout, error } = await runCommand(["stage", "plan", "--stage", "1", "--json"]);
     expect(error).to.equal(undefined);
-    const plan = JSON.parse(stdout) as { stage: number; name: string; resources: Record<string, unknown>[]; changes?: unknown };
+    const plan = JSON.parse(stdout) as { stage: number; name: string; resources: Record<string, unknown>[]; runtime: { tier: string; env: Record<string, unknown> }[]; changes?: unknown };
     expect(plan).to.include({ stage: 1, name: "users+" });
     expect(plan.changes).to.equal(undefined);
+    expect(Object.keys(plan)).to.deep.equal(["stage", "name", "resources", "runtime"]);
+    expect(plan.runtime.map((r) => r.tier)).to.deep.equal(["box"]);
+    expect(plan.runtime[0]!.env).to.include({ HOST: "0.0.0.0", DATABASE_TLS: "verify" });
     for (const r of plan.resources) expect(Object.keys(r)).to.deep.equal(["urn", "type", "name", "parent", "protect", "inputs"]);
     expect(plan.resources.find((r) => r.type === "aws:rds/instance:Instance")).to.include({ protect: true, parent: "urn:pulumi:plan::scale-to-millions::scale:aws:Database::db" });
   });
@@ -35,8 +38,12 @@ describe("scale stage plan", function () {
 
   it("lists a stage's resources by component in the human form", async () => {
     const { stdout } = await runCommand(["stage", "plan", "--stage", "0"]);
-    expect(stdout).to.match(/^stage 0 \(single-box\): 28 cloud resources in 4 components/);
+    expect(stdout).to.match(/^stage 0 \(single-box\): 33 cloud resources in 6 components/);
     expect(stdout).to.include("box (scale:aws:SingleBox)");
+    // The runtime, briefly: literals as they are, the rest as where they come from.
+    expect(stdout).to.include("runtime (each tier's environment");
+    expect(stdout).to.include("    DATABASE_URL=mysql://app@{box.databaseHost}:{box.databasePort}/app");
+    expect(stdout).to.include("    DATABASE_PASSWORD_FILE=file (generated database-password)");
     expect(stdout).to.match(/aws:ebs\/volume:Volume box-data \[stateful\] protected/);
   });
 

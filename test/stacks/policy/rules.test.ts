@@ -44,6 +44,19 @@ const BREAKAGES: Breakage[] = [
   ["databases-keep-their-data", 1, (p) => set(p, "aws:rds/instance:Instance", "db-primary", { skipFinalSnapshot: true })],
   ["least-privilege-roles", 0, (p) => set(p, "aws:iam/rolePolicy:RolePolicy", "box-access", { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }) })],
   ["least-privilege-roles", 2, (p) => set(p, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "read-ssm", { policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" })],
+  // What AWS would reject, or accept and never act on.
+  ["physical-names-per-stack", 1, (p) => set(p, "aws:rds/instance:Instance", "db-primary", { identifier: "db-primary" })],
+  ["physical-names-per-stack", 1, (p) => set(p, "aws:rds/instance:Instance", "db-primary", { finalSnapshotIdentifier: "db-primary-final" })],
+  ["physical-names-per-stack", 3, (p) => set(p, "aws:elasticache/replicationGroup:ReplicationGroup", undefined, { replicationGroupId: "cache-redis" })],
+  ["physical-names-per-stack", 4, (p) => set(p, "aws:cloudwatch/dashboard:Dashboard", undefined, { dashboardName: "monitoring-overview" })],
+  ["load-balancers-protected-and-logged", 2, (p) => set(p, "aws:lb/loadBalancer:LoadBalancer", undefined, { enableDeletionProtection: false })],
+  ["load-balancers-protected-and-logged", 2, (p) => set(p, "aws:lb/loadBalancer:LoadBalancer", undefined, { accessLogs: undefined })],
+  ["metrics-that-exist", 5, (p) => set(p, "aws:autoscaling/group:Group", "worker-asg", { enabledMetrics: undefined })],
+  ["metrics-that-exist", 4, (p) => set(p, "aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-cache-cpu-high-1", { dimensions: { ReplicationGroupId: "plan-cache" } })],
+  ["changes-aws-applies", 2, (p) => set(p, "aws:autoscaling/group:Group", "read-asg", { launchTemplate: { id: "read-template-id", version: "$Latest" } })],
+  ["changes-aws-applies", 1, (p) => set(p, "aws:rds/instance:Instance", "db-primary", { applyImmediately: false })],
+  ["changes-aws-applies", 5, (p) => set(p, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "uploads-lifecycle", { rules: [{ id: "x", status: "Enabled", transitions: [{ days: 7, storageClass: "STANDARD_IA" }] }] })],
+  ["changes-aws-applies", 5, (p) => p.resources.push({ ...find(p, "aws:autoscaling/group:Group", "worker-asg"), type: "aws:redshiftserverless/workgroup:Workgroup", urn: "urn:pulumi:plan::x::w", name: "w", inputs: { subnetIds: ["a", "b"] } })],
 ];
 
 describe("stacks/policy: the security policy pack", function () {
@@ -67,6 +80,12 @@ describe("stacks/policy: the security policy pack", function () {
       breakIt(broken);
       expect(violations(broken, policy)).to.have.length.greaterThan(0);
     });
+  });
+
+  it("derives physical names from the stack named in each URN: another stack's plan is held to its own prefix", () => {
+    const other = clonePlan(plans[1]!);
+    for (const r of other.resources) r.urn = r.urn.replace("urn:pulumi:plan::", "urn:pulumi:prod::");
+    expect(violations(other, "physical-names-per-stack").join("\n")).to.include('db-primary identifier "plan-db-primary" must start with the stack\'s prefix "prod-"');
   });
 
   it("reports the offending resource's URN", () => {
