@@ -110,9 +110,6 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
-/** Every variable the service reads: the runtime contract's names must be among these (its test checks that). */
-export const APP_SETTINGS: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
-
 /** Rules between variables; each issue names the variable to change. */
 function crossCheck(env: Env, ctx: z.RefinementCtx) {
   const issue = (variable: keyof Env, message: string) => ctx.addIssue({ code: "custom", path: [variable], message });
