@@ -33,7 +33,7 @@ export function createApp(deps: Deps) {
     return c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next);
   });
   if (deps.limiter) {
-    const limiter = rateLimit(deps.limiter, { trustProxy: deps.config.TRUST_PROXY });
+    const limiter = rateLimit(deps.limiter, { trustedHops: deps.config.TRUST_PROXY });
     app.use("/v1/*", limiter);
     app.use("/admin/*", limiter);
   }

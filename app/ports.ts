@@ -104,7 +104,6 @@ export interface SessionStore {
   get(token: string): Promise<Session | null>;
   delete(token: string): Promise<void>;
   recordWrite(tokenHash: string, write: SessionWrite): Promise<void>;
-  ping(): Promise<void>;
   /** Release connections of its own, if it has any. */
   close?(): Promise<void>;
 }

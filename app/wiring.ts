@@ -1,7 +1,10 @@
 /**
- * The one place that chooses adapters from configuration: MariaDB/MySQL + Redis when DATABASE_URL / REDIS_URL are
- * set, otherwise the embedded default (SQLite file in DATA_DIR, in-process cache, sessions and rate limiter).
+ * The one place that chooses adapters from configuration: MariaDB/MySQL when DATABASE_URL is set, otherwise the
+ * embedded default (an SQLite file in DATA_DIR). Sessions and the rate limiter live in that database when there is
+ * no REDIS_URL, so every process behind a load balancer shares them; with Redis, the limiter and the cache are in
+ * Redis and sessions are in Redis in front of the database (the durable record).
  */
+import { readFileSync } from "node:fs";
 import { pino, type Logger } from "pino";
 import type { Config } from "./config.ts";
 import { openDatabase, type DbHandle } from "./db/connect.ts";
@@ -15,9 +18,12 @@ import { createMemoryItemCache } from "./cache/memory-item-cache.ts";
 import { L1Cache, subscribeInvalidations } from "./cache/l1-cache.ts";
 import { invalidationChannel } from "./cache/redis-item-cache.ts";
 import { createRedisSessionStore } from "./sessions/redis-session-store.ts";
-import { createMemorySessionStore } from "./sessions/memory-session-store.ts";
+import { createDbSessionStore } from "./sessions/db-session-store.ts";
+import { createSessionRepository, sweepExpiredSessions } from "./sessions/session.repository.ts";
 import { createRedisRateLimiter } from "./rate-limit/redis-rate-limiter.ts";
-import { createMemoryRateLimiter } from "./rate-limit/memory-rate-limiter.ts";
+import { createDbRateLimiter } from "./rate-limit/db-rate-limiter.ts";
+import { mysqlAccess, databaseLabel } from "./db/mysql.ts";
+import { describeError, describeTlsFailure } from "./db/connection-errors.ts";
 import { createMetrics, type Metrics } from "./health/metrics.ts";
 import { ReplicaRouter } from "./db/replicas.ts";
 import { replicaRouterSettings } from "./db/replica-config.ts";
@@ -58,7 +64,8 @@ function replicasWhenConfigured(metrics: Metrics, logger: Logger) {
     const router = ReplicaRouter.create({
       primary: primary.db,
       ...replicaRouterSettings(config),
-      pool: { connectionLimit: config.DATABASE_POOL_SIZE },
+      // The same application user, TLS and password file as the primary.
+      pool: { ...mysqlAccess(config).access, connectionLimit: config.DATABASE_POOL_SIZE },
       registry: metrics.registry,
       logger: logger.child({ component: "replicas" }),
     });
@@ -66,12 +73,41 @@ function replicasWhenConfigured(metrics: Metrics, logger: Logger) {
   };
 }
 
+/** Fail the start at once, in words an operator can act on, when the database cannot be reached (TLS included). */
+async function checkReachable(db: DbHandle, config: Config): Promise<void> {
+  try {
+    await sql`select 1`.execute(db.db);
+  } catch (err) {
+    const where = config.DATABASE_URL ? ` at ${databaseLabel(config.DATABASE_URL)}` : "";
+    // MariaDB answers a plain connection to a server with require_secure_transport=ON with access denied.
+    const hint = (err as { code?: unknown }).code === "ER_ACCESS_DENIED_ERROR" && config.DATABASE_TLS === "off" ? "; if the server requires TLS, set DATABASE_TLS=verify" : "";
+    throw new Error(`cannot reach the database${where}: ${describeTlsFailure(err, "DATABASE_TLS_CA_FILE") ?? describeError(err)}${hint}`, { cause: err });
+  }
+}
+
+/** Log a repeating failure at most every 10 s (a down server reports on every reconnect attempt). */
+function throttled(log: (err: Error) => void): (err: Error) => void {
+  let last = 0;
+  return (err) => {
+    if (Date.now() - last < 10_000) return;
+    last = Date.now();
+    log(err);
+  };
+}
+
 export async function buildDeps(config: Config, opts: WiringOptions = {}): Promise<Deps> {
   const logger = opts.logger ?? pino({ level: config.LOG_LEVEL, base: { service: "scale-app" } });
-  const db = openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
+  const { access, caSource } = mysqlAccess(config);
+  if (caSource && !config.DATABASE_TLS_CA_FILE) logger.warn({ ca: caSource }, "DATABASE_TLS=verify with no CA bundle file: using the RDS CAs from npm (development)");
+  const db = openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE, access });
   try {
+    await checkReachable(db, config);
     if (config.MIGRATE_ON_START) {
-      const { applied } = await migrateWith(db);
+      const { applied } = await migrateWith(db).catch((err: Error) => {
+        const denied = (err.cause as { code?: unknown } | undefined)?.code === "ER_TABLEACCESS_DENIED_ERROR";
+        if (!denied) throw err;
+        throw new Error(`${err.message}; an application user may not change the schema: run the migration step with admin credentials and start with MIGRATE_ON_START=0`, { cause: err });
+      });
       if (applied.length) logger.info({ applied }, "applied migrations");
     }
   } catch (err) {
@@ -86,6 +122,9 @@ export async function buildDeps(config: Config, opts: WiringOptions = {}): Promi
       await sql`select 1`.execute(db.db);
     },
   };
+  const records = createSessionRepository(db);
+  const stopSweeping = sweepExpiredSessions(records);
+  closers.unshift(async () => stopSweeping());
 
   let cache: ItemCache;
   let l1: L1Cache | null = null;
@@ -93,18 +132,15 @@ export async function buildDeps(config: Config, opts: WiringOptions = {}): Promi
   let limiter: RateLimiter | null = null;
   const perMinute = config.RATE_LIMIT_PER_MINUTE;
   if (config.REDIS_URL) {
-    let lastLogged = 0;
-    const redis = createRedisClient(config.REDIS_URL, (err) => {
-      // A down Redis reports on every reconnect attempt: log at most every 10 s.
-      if (Date.now() - lastLogged > 10_000) {
-        lastLogged = Date.now();
-        logger.warn({ err: err.message }, "redis unavailable; cache bypassed, session writes refused");
-      }
-    });
+    const onRedisError = throttled((err) =>
+      logger.warn({ err: describeTlsFailure(err, "REDIS_TLS_CA_FILE") ?? err.message }, "redis unavailable; cache bypassed, session writes refused"),
+    );
+    const tls = config.REDIS_TLS_CA_FILE ? { ca: readFileSync(config.REDIS_TLS_CA_FILE, "utf8") } : undefined;
+    const redis = createRedisClient(config.REDIS_URL, onRedisError, tls);
     await redis.connect().catch(() => undefined); // starts degraded if Redis is down; it keeps reconnecting
     const prefix = config.REDIS_KEY_PREFIX;
     cache = createRedisItemCache(redis, { prefix, ttlSeconds: config.CACHE_TTL_SECONDS });
-    const redisSessions = createRedisSessionStore(redis, { prefix, ttlSeconds: config.SESSION_TTL_SECONDS });
+    const redisSessions = createRedisSessionStore(redis, records, { prefix, ttlSeconds: config.SESSION_TTL_SECONDS });
     sessions = redisSessions;
     closers.unshift(async () => redisSessions.close?.());
     if (perMinute > 0) limiter = createRedisRateLimiter(redis, { prefix, perMinute });
@@ -119,8 +155,13 @@ export async function buildDeps(config: Config, opts: WiringOptions = {}): Promi
     });
   } else {
     cache = createMemoryItemCache({ ttlSeconds: config.CACHE_TTL_SECONDS });
-    sessions = createMemorySessionStore({ ttlSeconds: config.SESSION_TTL_SECONDS });
-    if (perMinute > 0) limiter = createMemoryRateLimiter({ perMinute });
+    sessions = createDbSessionStore(records, { ttlSeconds: config.SESSION_TTL_SECONDS });
+    if (perMinute > 0) {
+      const onStoreError = (err: Error) => logger.warn({ err: describeError(err) }, "rate limit store unavailable; counting in this process only for now");
+      const dbLimiter = createDbRateLimiter(db, { perMinute, onError: onStoreError });
+      limiter = dbLimiter;
+      closers.unshift(() => dbLimiter.close());
+    }
   }
 
   let closed: Promise<void> | undefined;

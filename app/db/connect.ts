@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, MysqlDialect, SqliteDialect, SqliteAdapter } from "kysely";
-import { createPool, type Pool } from "mysql2";
+import { createMysqlPool, type MysqlAccess } from "./mysql.ts";
 import type { Database, Dialect } from "./schema.ts";
 
 export interface DbHandle {
@@ -16,35 +16,23 @@ export interface DbHandle {
 
 export const SQLITE_FILE = "scale.sqlite";
 
-export function openDatabase(opts: { databaseUrl?: string; dataDir?: string; poolSize?: number }): DbHandle {
-  if (opts.databaseUrl) return openMysql(opts.databaseUrl, opts.poolSize ?? 10);
+export interface OpenOptions {
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  poolSize?: number;
+  /** TLS and the password file, for a database URL. */
+  access?: MysqlAccess;
+}
+
+export function openDatabase(opts: OpenOptions): DbHandle {
+  if (opts.databaseUrl) return openMysql(opts.databaseUrl, opts.poolSize ?? 10, opts.access ?? {});
   return openSqlite(opts.dataDir ?? ".data");
 }
 
-function openMysql(databaseUrl: string, poolSize: number): DbHandle {
-  const url = new URL(databaseUrl);
-  url.protocol = "mysql:";
-  const pool: Pool = createPool({
-    uri: url.toString(),
-    connectionLimit: poolSize,
-    connectTimeout: 3000,
-    charset: "utf8mb4_unicode_ci",
-    supportBigNumbers: true,
-    // BIGINT millisecond timestamps fit a JS number; return them as numbers.
-    bigNumberStrings: false,
-    enableKeepAlive: true,
-  });
+function openMysql(databaseUrl: string, poolSize: number, access: MysqlAccess): DbHandle {
+  const pool = createMysqlPool(databaseUrl, { ...access, connectionLimit: poolSize, connectTimeoutMs: 3000 });
   const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
-  return {
-    db,
-    dialect: "mysql",
-    poolStats() {
-      // mysql2 keeps these counts on internal fields; read them defensively so an upgrade only loses a metric.
-      const p = pool as unknown as { _allConnections?: { length: number }; _freeConnections?: { length: number }; _connectionQueue?: { length: number } };
-      return { total: p._allConnections?.length ?? 0, free: p._freeConnections?.length ?? 0, queued: p._connectionQueue?.length ?? 0 };
-    },
-    close: () => db.destroy(),
-  };
+  return { db, dialect: "mysql", poolStats: () => pool.stats(), close: () => db.destroy() };
 }
 
 /**

@@ -9,12 +9,22 @@ import { gtidCovers } from "./gtid.ts";
 
 export const HEARTBEAT_TABLE = "replication_heartbeat";
 
-/** Idempotent; a migration may run it too. */
+/** Idempotent; migration 0003 runs it, so the application user needs no CREATE privilege. */
 export async function createHeartbeatTable<DB>(primary: Kysely<DB>): Promise<void> {
   await sql`CREATE TABLE IF NOT EXISTS ${sql.table(HEARTBEAT_TABLE)} (
     id TINYINT UNSIGNED NOT NULL PRIMARY KEY,
     stamped_us BIGINT NOT NULL
   ) ENGINE=InnoDB`.execute(primary);
+}
+
+/** Create the table only when it is missing: even CREATE TABLE IF NOT EXISTS needs the CREATE privilege. */
+export async function ensureHeartbeatTable<DB>(primary: Kysely<DB>): Promise<void> {
+  try {
+    await sql`SELECT 1 FROM ${sql.table(HEARTBEAT_TABLE)} LIMIT 0`.execute(primary);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== "ER_NO_SUCH_TABLE") throw err;
+    await createHeartbeatTable(primary);
+  }
 }
 
 export interface PrimaryStamp {

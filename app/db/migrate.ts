@@ -3,10 +3,10 @@
  * GET_LOCK for the run; on SQLite the whole run is one transaction that takes the write lock first.
  */
 import { Migrator, type MigrationProvider } from "kysely";
-import { openDatabase, type DbHandle } from "./connect.ts";
+import { openDatabase, type DbHandle, type OpenOptions } from "./connect.ts";
 import { migrations } from "./migrations.ts";
 
-export async function migrate(opts: { databaseUrl?: string; dataDir?: string }): Promise<{ applied: string[] }> {
+export async function migrate(opts: Omit<OpenOptions, "poolSize">): Promise<{ applied: string[] }> {
   const handle = openDatabase({ ...opts, poolSize: 2 });
   try {
     return await migrateWith(handle);

@@ -4,6 +4,7 @@
  */
 import { sql, type Kysely, type Migration, type CreateTableBuilder } from "kysely";
 import type { Dialect } from "./schema.ts";
+import { createHeartbeatTable } from "./heartbeat.ts";
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   const table = <T extends string, C extends string>(b: CreateTableBuilder<T, C>) =>
@@ -54,6 +55,37 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
       },
       async down(db: Kysely<unknown>) {
         await db.schema.dropTable("idempotency_keys").execute();
+      },
+    },
+    // Sessions and the rate limiter in the shared database when there is no Redis, and the replica heartbeat made
+    // here rather than at start, so the application user needs no CREATE privilege.
+    "0003_sessions_rate_limits": {
+      async up(db: Kysely<unknown>) {
+        await table(
+          db.schema
+            .createTable("sessions")
+            .addColumn("token_hash", "char(64)", (c) => c.primaryKey())
+            .addColumn("user_id", "varchar(36)", (c) => c.notNull())
+            .addColumn("username", "varchar(32)", (c) => c.notNull())
+            .addColumn("expires_at", "bigint", (c) => c.notNull())
+            .addColumn("last_write_gtid", "varchar(1000)")
+            .addColumn("recent_writes", "text")
+            .addColumn("created_at", "bigint", (c) => c.notNull()),
+        ).execute();
+        await db.schema.createIndex("sessions_expires_at").on("sessions").column("expires_at").execute();
+        await table(
+          db.schema
+            .createTable("rate_limits")
+            .addColumn("window_start", "bigint", (c) => c.notNull())
+            .addColumn("client_key", "varchar(64)", (c) => c.notNull())
+            .addColumn("hits", "integer", (c) => c.notNull())
+            .addPrimaryKeyConstraint("rate_limits_pk", ["window_start", "client_key"]),
+        ).execute();
+        if (dialect === "mysql") await createHeartbeatTable(db);
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable("rate_limits").execute();
+        await db.schema.dropTable("sessions").execute();
       },
     },
   };

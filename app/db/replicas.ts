@@ -4,12 +4,11 @@
  * wrote first makes sure the chosen replica has applied that write (read-your-writes). A health
  * check per replica, every `checkIntervalMs`, moves replicas in and out of rotation.
  */
-import { Kysely, MysqlDialect, sql, type Transaction } from "kysely";
-import type { Pool } from "mysql2";
+import { Kysely, MysqlDialect, sql, type MysqlPool, type Transaction } from "kysely";
 import type { Registry } from "prom-client";
 import { describeError } from "./connection-errors.ts";
 import { gtidCovers, mergeGtidPositions, validGtidPosition } from "./gtid.ts";
-import { createHeartbeatTable, lagSeconds, probeReplica, stampPrimary, type PrimaryStamp } from "./heartbeat.ts";
+import { ensureHeartbeatTable, lagSeconds, probeReplica, stampPrimary, type PrimaryStamp } from "./heartbeat.ts";
 import { createMysqlPool, databaseLabel, type MysqlPoolOptions } from "./mysql.ts";
 import { FailoverMysqlDialect } from "./replica-failover.ts";
 import { initialReplicaState, markReplicaDown, nextReplicaState, type CheckResult, type ReplicaState } from "./replica-health.ts";
@@ -35,7 +34,7 @@ export interface ReplicaRouterOptions<DB> {
   rise?: number;
   registry: Registry;
   logger?: RouterLogger;
-  /** Pool settings for each replica. */
+  /** Pool settings for each replica (with the primary's TLS and password file). */
   pool?: MysqlPoolOptions;
 }
 
@@ -112,7 +111,7 @@ export class ReplicaRouter<DB> {
     const router = new ReplicaRouter(options);
     if (router.replicas.length > 0) {
       router.firstCheck = (async () => {
-        await createHeartbeatTable(router.primary).catch((err: unknown) =>
+        await ensureHeartbeatTable(router.primary).catch((err: unknown) =>
           router.logger?.warn({ err: describeError(err) }, "could not create the replication heartbeat table"),
         );
         await router.checkNow();
@@ -212,7 +211,7 @@ export class ReplicaRouter<DB> {
     return this.primary;
   }
 
-  private openReplica(name: string, pool: Pool): Replica<DB> {
+  private openReplica(name: string, pool: MysqlPool): Replica<DB> {
     const replica: Replica<DB> = {
       name,
       probe: new Kysely<DB>({ dialect: new MysqlDialect({ pool }) }),

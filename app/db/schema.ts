@@ -27,10 +27,33 @@ export interface IdempotencyKeyTable {
   created_at: number;
 }
 
+/** A session's durable record (sessions/session.repository.ts); the token itself is never stored. */
+export interface SessionTable {
+  /** sha256 of the token, hex. */
+  token_hash: string;
+  user_id: string;
+  username: string;
+  expires_at: number;
+  /** Read-your-writes record when there is no Redis (with Redis, Redis holds it): GTID position, and JSON floors. */
+  last_write_gtid: string | null;
+  recent_writes: string | null;
+  created_at: number;
+}
+
+/** Requests per client per fixed one-minute window, shared by every process (rate-limit/db-rate-limiter.ts). */
+export interface RateLimitTable {
+  /** The minute: floor(epoch ms / 60000). */
+  window_start: number;
+  client_key: string;
+  hits: number;
+}
+
 export interface Database {
   users: UserTable;
   items: ItemTable;
   idempotency_keys: IdempotencyKeyTable;
+  sessions: SessionTable;
+  rate_limits: RateLimitTable;
 }
 
 export type Db = Kysely<Database>;

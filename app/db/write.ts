@@ -6,8 +6,8 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import type { DbHandle } from "./connect.ts";
 import type { Database } from "./schema.ts";
 import type { WriteResult } from "../ports.ts";
-import { isUnavailable } from "./errors.ts";
-import { unavailable } from "../http/problem.ts";
+import { isReadOnly, isUnavailable } from "./errors.ts";
+import { unavailable, writesFrozen } from "../http/problem.ts";
 
 export type Trx = Transaction<Database>;
 
@@ -40,8 +40,9 @@ export function createWriter(handle: DbHandle) {
   };
 }
 
-/** Turn "the database cannot be reached" into a 503 with Retry-After; anything else passes through. */
+/** Turn "the database cannot be reached" or "is read-only" into a 503 with Retry-After; anything else passes through. */
 export function guardDbError(err: unknown): unknown {
+  if (isReadOnly(err)) return writesFrozen();
   return isUnavailable(err) ? unavailable("database") : err;
 }
 

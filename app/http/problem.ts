@@ -49,5 +49,14 @@ export function toProblem(err: unknown): { status: ContentfulStatusCode; code: s
   return { status: 500, code: "internal", detail: "an unexpected error occurred; it has been logged", headers: {}, unexpected: true };
 }
 
+/** How long a client waits before retrying a write the database refused as read-only: a data move takes seconds. */
+export const FREEZE_RETRY_AFTER_SECONDS = 5;
+
+/** A write the database refused because it is read-only (a write freeze during a data move). Reads go on. */
+export const writesFrozen = () =>
+  new AppError(503, "database-read-only", "the database is not taking writes for now (read-only while data moves); reads still work; retry later", {
+    "Retry-After": String(FREEZE_RETRY_AFTER_SECONDS),
+  });
+
 export const unavailable = (what: string, retryAfterSeconds = 2) =>
   new AppError(503, `${what.replace(/\s+/g, "-")}-unavailable`, `the ${what} is unavailable; retry later`, { "Retry-After": String(retryAfterSeconds) });

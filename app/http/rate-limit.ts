@@ -6,12 +6,17 @@ import type { AppEnv } from "./env.ts";
 import { requestLog } from "./observe.ts";
 import { AppError } from "./problem.ts";
 
-export function clientAddress(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    // The load balancer appends the address it saw: the last hop is the only one a client cannot forge.
-    const hops = c.req.header("x-forwarded-for")?.split(",").map((s) => s.trim()).filter(Boolean);
-    const last = hops?.at(-1);
-    if (last) return last;
+/**
+ * The client's address. Each of the `trustedHops` proxies in front of the service appends the address it saw to
+ * X-Forwarded-For, so the one the outermost proxy saw, the client, is `trustedHops` from the right; whatever a
+ * client writes into the header itself sits further left and is ignored. A chain shorter than that (a request that
+ * came through fewer proxies) gives its leftmost entry. 0 trusts no header: the socket's peer.
+ */
+export function clientAddress(c: Context, trustedHops: number): string {
+  if (trustedHops > 0) {
+    const chain = c.req.header("x-forwarded-for")?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
+    const client = chain.length >= trustedHops ? chain[chain.length - trustedHops] : chain[0];
+    if (client) return client;
   }
   try {
     return getConnInfo(c).remote.address ?? "unknown";
@@ -20,11 +25,11 @@ export function clientAddress(c: Context, trustProxy: boolean): string {
   }
 }
 
-export function rateLimit(limiter: RateLimiter, opts: { trustProxy: boolean }) {
+export function rateLimit(limiter: RateLimiter, opts: { trustedHops: number }) {
   return async function limitRate(c: Context<AppEnv>, next: Next) {
     let verdict: { allowed: boolean; retryAfterSeconds: number } | undefined;
     try {
-      verdict = await limiter.hit(clientAddress(c, opts.trustProxy));
+      verdict = await limiter.hit(clientAddress(c, opts.trustedHops));
     } catch (err) {
       requestLog(c).warn({ err: (err as Error).message }, "rate limiter unavailable; request allowed");
     }

@@ -4,10 +4,14 @@ import { setCookie, deleteCookie } from "hono/cookie";
 import type { Deps } from "../wiring.ts";
 import type { AppEnv } from "../http/env.ts";
 import { jsonBody } from "../http/json-body.ts";
-import { AppError, unavailable } from "../http/problem.ts";
+import { AppError, unavailable, writesFrozen } from "../http/problem.ts";
+import { isReadOnly } from "../db/errors.ts";
 import { credentials } from "../users/user.routes.ts";
 import { DUMMY_HASH, verifyPassword } from "../users/password.ts";
 import { SESSION_COOKIE, presentedToken } from "./auth.ts";
+
+/** Either way a 503 with Retry-After: the database is read-only (a write freeze), or the store cannot be reached. */
+const storeFailure = (err: unknown) => (isReadOnly(err) ? writesFrozen() : unavailable("session store"));
 
 export function sessionRoutes(deps: Pick<Deps, "users" | "sessions">) {
   return new Hono<AppEnv>()
@@ -19,8 +23,8 @@ export function sessionRoutes(deps: Pick<Deps, "users" | "sessions">) {
       let created;
       try {
         created = await deps.sessions.create({ userId: user.id, username: user.username });
-      } catch {
-        throw unavailable("session store");
+      } catch (err) {
+        throw storeFailure(err);
       }
       setCookie(c, SESSION_COOKIE, created.token, {
         httpOnly: true,
@@ -35,8 +39,8 @@ export function sessionRoutes(deps: Pick<Deps, "users" | "sessions">) {
       if (token) {
         try {
           await deps.sessions.delete(token);
-        } catch {
-          throw unavailable("session store");
+        } catch (err) {
+          throw storeFailure(err);
         }
       }
       deleteCookie(c, SESSION_COOKIE, { path: "/" });

@@ -5,12 +5,15 @@
 import { expect } from "chai";
 import { createItem, expectProblem, json, newUser, startApp, type Harness, type ItemBody, type Wiring } from "./support.ts";
 
-export function describeContract(wiring: Wiring) {
-  describe(`HTTP contract on the ${wiring} wiring`, function () {
+/** `redis: false` runs the servers wiring on MariaDB alone (stages 0-2: sessions and the limiter in the database). */
+export function describeContract(wiring: Wiring, opts: { redis?: false } = {}) {
+  const name = opts.redis === false ? `${wiring} wiring without Redis` : `${wiring} wiring`;
+  const servers = opts.redis === false ? { redisUrl: null } : {};
+  describe(`HTTP contract on the ${name}`, function () {
     this.timeout(30_000);
     let h: Harness;
     before(async () => {
-      h = await startApp(wiring);
+      h = await startApp(wiring, servers);
     });
     after(async () => h?.close());
     const req = (path: string, init?: RequestInit) => h.app.request(path, init);
@@ -246,10 +249,10 @@ export function describeContract(wiring: Wiring) {
     });
   });
 
-  describe(`rate limiting on the ${wiring} wiring`, () => {
+  describe(`rate limiting on the ${name}`, () => {
     let h: Harness;
     before(async () => {
-      h = await startApp(wiring, { env: { RATE_LIMIT_PER_MINUTE: "3" } });
+      h = await startApp(wiring, { ...servers, env: { RATE_LIMIT_PER_MINUTE: "3" } });
     });
     after(async () => h?.close());
 

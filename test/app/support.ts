@@ -2,7 +2,7 @@
  * Helpers for the app tests: deps on either wiring and a tiny client. The "servers" wiring uses the shared MariaDB
  * (a database unique to the test run) and Redis (a unique key prefix) unless URLs of throwaway servers are given.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -10,6 +10,10 @@ import { createPool } from "mysql2/promise";
 import { Redis } from "ioredis";
 import { expect } from "chai";
 import { loadConfig } from "../../app/config.ts";
+import { openDatabase } from "../../app/db/connect.ts";
+import { migrateWith } from "../../app/db/migrate.ts";
+import { provisionAppAccount } from "../../app/db/provision.ts";
+import { tempDir } from "../support/tmp.ts";
 import { buildDeps, type Deps } from "../../app/wiring.ts";
 import { createApp, type App } from "../../app/app.ts";
 import type { Item } from "../../app/ports.ts";
@@ -39,6 +43,32 @@ export async function dropDatabase(serverUrl: string, name: string): Promise<voi
   await pool.end();
 }
 
+/**
+ * The migration step's work on a throwaway server, as root: the database, the application user `app` (password in a
+ * file, as the service reads it) and the schema. The service then connects as `app`, which may only read and write rows.
+ */
+export async function provisionApp(rootUrl: string, database = "app") {
+  const passwordFile = join(tempDir("scale-app-secret"), "db-password");
+  const setPassword = (password: string) => writeFile(passwordFile, `${password}\n`);
+  await setPassword("first-password-1");
+  const root = openDatabase({ databaseUrl: rootUrl, poolSize: 1 });
+  try {
+    await provisionAppAccount(root.db as never, { database, user: "app", host: "%", password: "first-password-1" });
+  } finally {
+    await root.close();
+  }
+  const admin = openDatabase({ databaseUrl: `${rootUrl}/${database}`, poolSize: 1 });
+  try {
+    await migrateWith(admin);
+  } finally {
+    await admin.close();
+  }
+  const url = new URL(rootUrl);
+  url.username = "app";
+  url.pathname = `/${database}`;
+  return { url: url.toString(), passwordFile, setPassword };
+}
+
 async function deleteKeys(redisUrl: string, prefix: string) {
   const r = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
@@ -58,7 +88,8 @@ export async function startApp(
   opts: {
     env?: Record<string, string>;
     mariadbUrl?: string;
-    redisUrl?: string;
+    /** null: no Redis (sessions and the limiter in the database, as at stages 0-2). */
+    redisUrl?: string | null;
     dataDir?: string;
     /** Share another instance's database and key prefix (servers wiring). */
     names?: { database: string; prefix: string };
@@ -82,11 +113,11 @@ export async function startApp(
     };
   }
   const serverUrl = opts.mariadbUrl ?? SHARED_MARIADB;
-  const redisUrl = opts.redisUrl ?? SHARED_REDIS;
+  const redisUrl = opts.redisUrl === null ? undefined : (opts.redisUrl ?? SHARED_REDIS);
   const database = opts.names?.database ?? `app_test_${suffix}`;
   const prefix = opts.names?.prefix ?? `apptest:${suffix}:`;
   await createDatabase(serverUrl, database);
-  const deps = await buildDeps(loadConfig({ ...base, DATABASE_URL: `${serverUrl}/${database}`, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix }));
+  const deps = await buildDeps(loadConfig({ ...base, DATABASE_URL: `${serverUrl}/${database}`, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, ...opts.env }));
   opts.wrap?.(deps);
   return {
     app: createApp(deps),
@@ -94,8 +125,8 @@ export async function startApp(
     names: { database, prefix },
     async close() {
       await deps.close();
-      await dropDatabase(serverUrl, database);
-      await deleteKeys(redisUrl, prefix);
+      if (!opts.names) await dropDatabase(serverUrl, database);
+      if (redisUrl && !opts.names) await deleteKeys(redisUrl, prefix);
     },
   };
 }

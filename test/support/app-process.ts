@@ -11,7 +11,7 @@ export function startMain(env: Record<string, string>) {
   proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
   const listening = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 60_000); // tsx start-up on a busy box
     proc.stdout!.on("data", () => {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {

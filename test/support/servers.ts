@@ -1,13 +1,13 @@
 /**
- * Throwaway MariaDB and Redis servers for tests that need a topology or a server they can kill:
+ * Throwaway MariaDB, Redis and HAProxy servers for tests that need a topology or a server they can kill:
  * each runs from the machine's own binaries on a free 127.0.0.1 port in a temporary folder, and
  * `stop()` removes it. The data folder survives `kill()`/`start()`, so a test can crash a server
- * and bring the same data back.
+ * and bring the same data back. MariaDB and Redis can require TLS (certificates from test/support/tls.ts).
  */
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
-import { mkdtemp, rm, cp, mkdir } from "node:fs/promises";
-import { createServer } from "node:net";
+import { mkdtemp, rm, cp, mkdir, writeFile } from "node:fs/promises";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -43,7 +43,14 @@ async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs:
 }
 
 function binary(name: string): string {
-  return name === "mariadbd" ? "/usr/sbin/mariadbd" : name;
+  return name === "mariadbd" ? "/usr/sbin/mariadbd" : name === "haproxy" ? "/usr/sbin/haproxy" : name;
+}
+
+/** PEM files for a server that requires TLS: its certificate and key, and the CA clients check it against. */
+export interface ServerTls {
+  ca: string;
+  cert: string;
+  key: string;
 }
 
 /** A throwaway server process with its own folder. */
@@ -137,6 +144,8 @@ export interface MariaDbOptions {
   binlog?: boolean;
   /** More mariadbd flags, e.g. ["--read-only"]. */
   extraArgs?: string[];
+  /** Require TLS on TCP (--require-secure-transport); the test tools then use the socket, which is exempt. */
+  tls?: ServerTls;
 }
 
 export class MariaDbServer extends ThrowawayServer {
@@ -172,19 +181,26 @@ export class MariaDbServer extends ThrowawayServer {
       "--max-connections=500",
       `--server-id=${o.serverId ?? 1}`,
       ...(o.binlog === false ? [] : ["--log-bin=mysql-bin", "--binlog-format=ROW"]),
+      ...(o.tls ? [`--ssl-ca=${o.tls.ca}`, `--ssl-cert=${o.tls.cert}`, `--ssl-key=${o.tls.key}`, "--require-secure-transport=ON"] : []),
       ...(o.extraArgs ?? []),
     ];
     return { bin: "mariadbd", args };
   }
 
+  /** How the client tools reach the server: TCP, or its socket when TCP needs TLS. */
+  private clientArgs(): string[] {
+    const where = this.options.tls ? [`--socket=${join(this.dir, "mysqld.sock")}`] : ["-h127.0.0.1", `-P${this.port}`];
+    return ["--no-defaults", ...where, "-uroot"];
+  }
+
   protected async ready(): Promise<boolean> {
-    await run("mariadb-admin", ["--no-defaults", "-h127.0.0.1", `-P${this.port}`, "-uroot", "ping"], { timeout: 2000 });
+    await run("mariadb-admin", [...this.clientArgs(), "ping"], { timeout: 2000 });
     return true;
   }
 
   /** Run SQL through the mariadb client (for setup in tests; the code under test uses its own driver). */
   async sql(statement: string, database?: string): Promise<string> {
-    const args = ["--no-defaults", "-h127.0.0.1", `-P${this.port}`, "-uroot", "-N", "-B", "-e", statement];
+    const args = [...this.clientArgs(), "-N", "-B", "-e", statement];
     if (database) args.push(database);
     const { stdout } = await run("mariadb", args);
     return stdout;
@@ -202,28 +218,100 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
   return server;
 }
 
+export interface RedisOptions {
+  /** Serve TLS only (--tls-port, and --port 0 turns plain TCP off). */
+  tls?: ServerTls;
+  /** AUTH password (--requirepass), as ElastiCache's AUTH token. */
+  password?: string;
+}
+
 export class RedisServer extends ThrowawayServer {
   readonly label = "redis-server";
+  constructor(
+    port: number,
+    dir: string,
+    private readonly options: RedisOptions = {},
+  ) {
+    super(port, dir);
+  }
+  /** redis://127.0.0.1:port, or rediss://:password@127.0.0.1:port with TLS. */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    const auth = this.options.password ? `:${encodeURIComponent(this.options.password)}@` : "";
+    return `${this.options.tls ? "rediss" : "redis"}://${auth}127.0.0.1:${this.port}`;
   }
   protected command() {
+    const { tls, password } = this.options;
+    const listen = tls
+      ? ["--port", "0", "--tls-port", String(this.port), "--tls-cert-file", tls.cert, "--tls-key-file", tls.key, "--tls-ca-cert-file", tls.ca, "--tls-auth-clients", "no"]
+      : ["--port", String(this.port)];
     return {
       bin: "redis-server",
-      args: ["--bind", "127.0.0.1", "--port", String(this.port), "--dir", this.dir, "--save", "", "--appendonly", "no"],
+      args: ["--bind", "127.0.0.1", ...listen, ...(password ? ["--requirepass", password] : []), "--dir", this.dir, "--save", "", "--appendonly", "no"],
     };
   }
   protected async ready(): Promise<boolean> {
-    const { stdout } = await run("redis-cli", ["-h", "127.0.0.1", "-p", String(this.port), "ping"], { timeout: 2000 });
+    const { tls, password } = this.options;
+    const args = ["-h", "127.0.0.1", "-p", String(this.port), ...(tls ? ["--tls", "--cacert", tls.ca] : []), ...(password ? ["--no-auth-warning", "-a", password] : []), "ping"];
+    const { stdout } = await run("redis-cli", args, { timeout: 2000 });
     return stdout.trim() === "PONG";
   }
 }
 
 /** Start a throwaway Redis server (no persistence). Call `stop()` in an `after` hook. */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), "scale-redis-"));
   await mkdir(dir, { recursive: true });
-  const server = new RedisServer(await freePort(), dir);
+  const server = new RedisServer(await freePort(), dir, options);
+  await server.start();
+  return server;
+}
+
+/**
+ * HAProxy in HTTP mode, round-robin over `backends` (host:port), adding X-Forwarded-For like a load balancer, and
+ * naming the backend that answered in an X-Backend response header.
+ */
+export class HaproxyServer extends ThrowawayServer {
+  readonly label = "haproxy";
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  protected command() {
+    return { bin: "haproxy", args: ["-db", "-f", join(this.dir, "haproxy.cfg")] };
+  }
+  protected ready(): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(this.port, "127.0.0.1", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on("error", reject);
+    });
+  }
+}
+
+export async function startHaproxy(backends: string[]): Promise<HaproxyServer> {
+  const dir = await mkdtemp(join(tmpdir(), "scale-haproxy-"));
+  const port = await freePort();
+  const config = [
+    "global",
+    "  maxconn 512",
+    "defaults",
+    "  mode http",
+    "  timeout connect 2s",
+    "  timeout client 30s",
+    "  timeout server 30s",
+    "  option forwardfor",
+    "frontend web",
+    `  bind 127.0.0.1:${port}`,
+    "  default_backend app",
+    "backend app",
+    "  balance roundrobin",
+    "  http-response set-header X-Backend %[srv_name]",
+    ...backends.map((b, i) => `  server app${i + 1} ${b}`),
+    "",
+  ].join("\n");
+  await writeFile(join(dir, "haproxy.cfg"), config);
+  const server = new HaproxyServer(port, dir);
   await server.start();
   return server;
 }

@@ -17,21 +17,21 @@ const ALL = Object.keys(migrations("sqlite"));
 
 /** `npm run migrate` as a separate process, as two servers starting together would run it. */
 function migrateProcess(env: Record<string, string>) {
-  return run(process.execPath, ["--import", "tsx", "app/migrate.ts"], { env: { ...process.env, ...env }, timeout: 30_000 });
+  return run(process.execPath, ["--import", "tsx", "app/migrate.ts"], { env: { ...process.env, ...env }, timeout: 90_000 });
 }
 
 /** n processes that call migrate() at the same instant (after their slow tsx start-up), to force the race. */
 async function migrateTogether(n: number, env: Record<string, string>) {
-  const startAt = String(Date.now() + 4000);
+  const startAt = String(Date.now() + 10_000);
   const worker = join(import.meta.dirname, "migrate-worker.ts");
   const runs = await Promise.all(
-    Array.from({ length: n }, () => run(process.execPath, ["--import", "tsx", worker], { env: { ...process.env, ...env, START_AT: startAt }, timeout: 30_000 })),
+    Array.from({ length: n }, () => run(process.execPath, ["--import", "tsx", worker], { env: { ...process.env, ...env, START_AT: startAt }, timeout: 90_000 })),
   );
   return runs.map((r) => JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { applied: string[] });
 }
 
 describe("migrate()", function () {
-  this.timeout(60_000);
+  this.timeout(180_000); // several tsx processes starting at once on a busy box
 
   it("migrates an SQLite file once; four processes at once all succeed and apply each migration once", async () => {
     const dir = await mkdtemp(join(tmpdir(), "scale-migrate-"));
@@ -55,10 +55,10 @@ describe("migrate()", function () {
         // The second process starts 300 ms into the first one's 800 ms migration.
         const worker = join(import.meta.dirname, "migrate-worker.ts");
         const env = { ...process.env, SLOW_SQLITE: dir, UNLOCKED: unlocked ? "1" : "0" };
-        const startAt = Date.now() + 4000;
+        const startAt = Date.now() + 10_000;
         const runs = await Promise.all(
           [startAt, startAt + 300].map((at) =>
-            run(process.execPath, ["--import", "tsx", worker], { env: { ...env, START_AT: String(at) }, timeout: 30_000 }),
+            run(process.execPath, ["--import", "tsx", worker], { env: { ...env, START_AT: String(at) }, timeout: 90_000 }),
           ),
         );
         const results = runs.map((r) => JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { applied?: string[]; error?: string });
