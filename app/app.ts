@@ -13,6 +13,8 @@ import { itemRoutes, userItemRoutes } from "./items/item.routes.ts";
 import { createItemService } from "./items/item.service.ts";
 import { healthRoutes } from "./health/health.routes.ts";
 import { adminRoutes } from "./cache/admin.routes.ts";
+import { photoRoutes, PHOTO_UPLOAD_PATH } from "./photos/photo.routes.ts";
+import { goneWhenArchived } from "./archive/archived-months.ts";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -30,7 +32,10 @@ export function createApp(deps: Deps) {
   const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError(413, "body-too-large", `the request body is over ${MAX_BODY_BYTES} bytes`); } });
   app.use(async function limitRequestBody(c, next) {
     // GET/HEAD carry no body here; skipping them spares the read path from materialising the Request object.
-    return c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next);
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    // A photo streams to the object store under its own 10 MiB limit, counted as it arrives.
+    if (c.req.method === "POST" && c.req.path === PHOTO_UPLOAD_PATH) return next();
+    return limitBody(c, next);
   });
   if (deps.limiter) {
     const limiter = rateLimit(deps.limiter, { trustedHops: deps.config.TRUST_PROXY });
@@ -44,7 +49,11 @@ export function createApp(deps: Deps) {
   app.route("/v1/users", userRoutes(deps));
   app.route("/v1/users", userItemRoutes(deps, items));
   app.route("/v1/sessions", sessionRoutes(deps));
+  app.use("/v1/items/:id", goneWhenArchived(deps.archived));
   app.route("/v1/items", itemRoutes(deps, items));
+  const { photos, blobs, relay } = deps.photos;
+  const limits = { uploadsPerMinute: deps.config.PHOTO_UPLOADS_PER_MINUTE, maxPixels: deps.config.PHOTO_MAX_PIXELS };
+  app.route(PHOTO_UPLOAD_PATH, photoRoutes({ sessions: deps.sessions, photos, blobs, relay, limits }));
   if (deps.config.ADMIN_TOKEN) app.route("/admin", adminRoutes(deps, deps.config.ADMIN_TOKEN));
 
   app.notFound((c) => problem(c, 404, "not-found", `no route for ${c.req.method} ${c.req.path}`));

@@ -7,6 +7,7 @@ import { join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { replicaEnvShape } from "./db/replica-config.ts";
+import { photoEnvShape } from "./photos/photo-config.ts";
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = (protocols: string[]) =>
@@ -101,6 +102,8 @@ const envSchema = z.object({
   SESSION_TTL_SECONDS: intFrom(60, 86_400 * 365).default(86_400 * 7),
   SHUTDOWN_DEADLINE_MS: intFrom(0, 600_000).default(10_000),
   MIGRATE_ON_START: flag("1"),
+  /** Photos and stage 5's queue (docs/app.md, "Photos"): unset buckets/queue = a folder in DATA_DIR and an in-process queue. */
+  ...photoEnvShape,
   /** Bearer token for /admin/*; unset = the admin endpoints answer 404. */
   ADMIN_TOKEN: z.preprocess(emptyIsUnset, z.string().min(16).optional()),
   /** For the migration step only (app/migrate.ts): an account that may create the database, users and tables. */

@@ -5,6 +5,7 @@
  * Redis and sessions are in Redis in front of the database (the durable record).
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { pino, type Logger } from "pino";
 import type { Config } from "./config.ts";
 import { openDatabase, type DbHandle } from "./db/connect.ts";
@@ -29,6 +30,15 @@ import { ReplicaRouter } from "./db/replicas.ts";
 import { replicaRouterSettings } from "./db/replica-config.ts";
 import { sessionReadRouter } from "./db/session-read-router.ts";
 import type { ItemCache, ItemStore, RateLimiter, ReadRouter, SessionStore, UserStore } from "./ports.ts";
+import type { BlobStore, JobQueue, Outbox, PhotoStore } from "./photos/ports.ts";
+import { createOutbox, createPhotoRepository } from "./photos/photo.repository.ts";
+import { createFolderBlobStore } from "./photos/folder-blob-store.ts";
+import { createS3BlobStore, createS3Client } from "./photos/s3-blob-store.ts";
+import { createMemoryJobQueue } from "./photos/memory-job-queue.ts";
+import { createSqsClient, createSqsJobQueue } from "./photos/sqs-job-queue.ts";
+import { startOutboxRelay, type OutboxRelay } from "./photos/outbox-relay.ts";
+import { startWorker, type Worker } from "./worker/job-runner.ts";
+import { createArchivedMonths, type ArchivedMonths } from "./archive/archived-months.ts";
 
 export interface Deps {
   config: Config;
@@ -44,6 +54,13 @@ export interface Deps {
   reads: ReadRouter;
   logger: Logger;
   metrics: Metrics;
+  photos: PhotoWiring & {
+    relay: OutboxRelay;
+    /** The worker in this process: the embedded default's (no QUEUE_URL); null when workers run apart. */
+    worker: Worker | null;
+  };
+  /** Months moved to the archive: reads of their items answer 410. */
+  archived: ArchivedMonths;
   /** Readiness probes by name; each throws when its dependency does not answer. */
   readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -95,11 +112,59 @@ function throttled(log: (err: Error) => void): (err: Error) => void {
   };
 }
 
+export interface PhotoWiring {
+  photos: PhotoStore;
+  outbox: Outbox;
+  /** The uploads bucket (UPLOADS_BUCKET), or the folder DATA_DIR/blobs. */
+  blobs: BlobStore;
+  /** SQS at QUEUE_URL, or a queue in this process. */
+  queue: JobQueue;
+  /** The archive bucket (ARCHIVE_BUCKET), or the folder DATA_DIR/archive. */
+  archive: BlobStore;
+  /** true: no QUEUE_URL, so the app process runs the worker itself. */
+  inProcess: boolean;
+}
+
+/** The primary database as the configuration names it; the app and the worker process open it the same way. */
+export function openPrimary(config: Config, poolSize = config.DATABASE_POOL_SIZE): DbHandle {
+  return openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize, access: mysqlAccess(config).access });
+}
+
+/** The photo feature's and the archive job's adapters, for the app and the worker process alike. */
+export function photoAdapters(config: Config, db: DbHandle): PhotoWiring {
+  const s3 = config.UPLOADS_BUCKET || config.ARCHIVE_BUCKET ? createS3Client({ region: config.AWS_REGION, endpoint: config.S3_ENDPOINT }) : undefined;
+  const bucketOr = (bucket: string | undefined, folder: string) => (bucket ? createS3BlobStore(s3!, bucket) : createFolderBlobStore(join(config.DATA_DIR, folder)));
+  return {
+    photos: createPhotoRepository(db),
+    outbox: createOutbox(db),
+    blobs: bucketOr(config.UPLOADS_BUCKET, "blobs"),
+    archive: bucketOr(config.ARCHIVE_BUCKET, "archive"),
+    queue: config.QUEUE_URL
+      ? createSqsJobQueue(createSqsClient({ region: config.AWS_REGION, endpoint: config.SQS_ENDPOINT }), config.QUEUE_URL)
+      : createMemoryJobQueue(),
+    inProcess: !config.QUEUE_URL,
+  };
+}
+
+/** Relay the outbox; with the in-process queue also requeue what a restart lost and make thumbnails here. */
+async function startPhotoWork(config: Config, adapters: PhotoWiring, logger: Logger) {
+  const relay = startOutboxRelay({ outbox: adapters.outbox, queue: adapters.queue, logger: logger.child({ component: "outbox" }) });
+  if (!adapters.inProcess) return { relay, worker: null };
+  // This process is the only consumer of its queue, so a pending photo whose outbox row is gone was lost in memory.
+  const lost = await adapters.photos.pendingWithoutOutbox(10_000);
+  if (lost.length) await adapters.queue.send(lost);
+  const worker = startWorker(
+    { queue: adapters.queue, photos: adapters.photos, blobs: adapters.blobs, logger },
+    { concurrency: 1, maxPixels: config.PHOTO_MAX_PIXELS, retryDelaySeconds: config.WORKER_RETRY_DELAY_SECONDS },
+  );
+  return { relay, worker };
+}
+
 export async function buildDeps(config: Config, opts: WiringOptions = {}): Promise<Deps> {
   const logger = opts.logger ?? pino({ level: config.LOG_LEVEL, base: { service: "scale-app" } });
-  const { access, caSource } = mysqlAccess(config);
+  const { caSource } = mysqlAccess(config);
   if (caSource && !config.DATABASE_TLS_CA_FILE) logger.warn({ ca: caSource }, "DATABASE_TLS=verify with no CA bundle file: using the RDS CAs from npm (development)");
-  const db = openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE, access });
+  const db = openPrimary(config);
   try {
     await checkReachable(db, config);
     if (config.MIGRATE_ON_START) {
@@ -164,6 +229,11 @@ export async function buildDeps(config: Config, opts: WiringOptions = {}): Promi
     }
   }
 
+  const adapters = photoAdapters(config, db);
+  const work = await startPhotoWork(config, adapters, logger);
+  closers.unshift(async () => work.relay.stop(), async () => work.worker?.stop());
+  const archived = createArchivedMonths(db);
+
   let closed: Promise<void> | undefined;
   return {
     config,
@@ -177,6 +247,8 @@ export async function buildDeps(config: Config, opts: WiringOptions = {}): Promi
     reads,
     logger,
     metrics,
+    photos: { ...adapters, ...work },
+    archived,
     readiness,
     close() {
       closed ??= (async () => {

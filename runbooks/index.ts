@@ -9,7 +9,8 @@ import { dbResize } from "./db-resize.ts";
 import { dbSnapshot } from "./db-snapshot.ts";
 import { drainInstance } from "./drain-instance.ts";
 import { migrateBoxToRds } from "./migrate-box-to-rds.ts";
-import { queueRedrive } from "./queue-redrive.ts";
+import { dlqRedrive } from "./dlq-redrive.ts";
+import { dataArchive } from "./data-archive.ts";
 import { replicaLag } from "./replica-lag.ts";
 import { scaleTier } from "./scale-tier.ts";
 import type { Runbook } from "./lib/types.ts";
@@ -27,7 +28,8 @@ export const RUNBOOKS: readonly Runbook[] = [
   cacheFlush,
   cacheWarm,
   cacheDiagnose,
-  queueRedrive,
+  dlqRedrive,
+  dataArchive,
 ];
 
 export function getRunbook(id: string): Runbook | undefined {

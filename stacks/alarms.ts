@@ -25,8 +25,8 @@ export const ALARM_IDS = [
 /** One alarm id. */
 export type AlarmId = (typeof ALARM_IDS)[number];
 
-/** What each alarm means and from which stage it exists. */
-export const ALARM_DESCRIPTIONS: Readonly<Record<AlarmId, { description: string; stages: string }>> = Object.freeze({
+/** What each alarm means, from which stage it exists, and the runbook its notification names (where one is set). */
+export const ALARM_DESCRIPTIONS: Readonly<Record<AlarmId, { description: string; stages: string; runbook?: string }>> = Object.freeze({
   "box-cpu-high": { description: "The single box's CPU is above 80% for 10 minutes.", stages: "0-1" },
   "box-status-check-failed": { description: "The single box failed an EC2 status check.", stages: "0-1" },
   "alb-5xx-rate": { description: "More than 1% of the ALB's responses are 5xx for 5 minutes.", stages: "4+" },
@@ -37,9 +37,15 @@ export const ALARM_DESCRIPTIONS: Readonly<Record<AlarmId, { description: string;
   "rds-replica-lag": { description: "A read replica lags the primary by more than 30 s.", stages: "4+ with replicas" },
   "cache-cpu-high": { description: "The cache's engine CPU is above 75% for 10 minutes.", stages: "4+" },
   "cache-evictions": { description: "The cache evicts keys: it is too small for the working set.", stages: "4+" },
-  "queue-dlq-not-empty": { description: "A job landed in the dead-letter queue.", stages: "5" },
+  "queue-dlq-not-empty": { description: "A job failed every delivery and landed in the dead-letter queue (its photo is marked failed).", stages: "5", runbook: "dlq-redrive" },
   "queue-backlog-age": { description: "The oldest job in the queue is older than 5 minutes.", stages: "5" },
 });
+
+/** The alarm's description as the notification shows it, naming its runbook when it has one. */
+export function alarmDescription(id: AlarmId): string {
+  const { description, runbook } = ALARM_DESCRIPTIONS[id];
+  return runbook ? `${description} Runbook: scale runbook run ${runbook}` : description;
+}
 
 /** The tags an alarm with this id carries. */
 export function alarmTags(id: AlarmId): Record<string, string> {

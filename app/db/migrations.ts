@@ -88,5 +88,63 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.dropTable("sessions").execute();
       },
     },
+    "0004_photos_outbox": {
+      async up(db: Kysely<unknown>) {
+        await table(
+          db.schema
+            .createTable("photos")
+            .addColumn("id", "varchar(36)", (c) => c.primaryKey())
+            .addColumn("owner_id", "varchar(36)", (c) => c.notNull())
+            .addColumn("status", "varchar(16)", (c) => c.notNull())
+            .addColumn("content_type", "varchar(32)", (c) => c.notNull())
+            .addColumn("bytes", "bigint", (c) => c.notNull())
+            .addColumn("sha256", "char(64)", (c) => c.notNull())
+            .addColumn("width", "integer")
+            .addColumn("height", "integer")
+            .addColumn("thumb_key", "varchar(255)")
+            .addColumn("thumb_width", "integer")
+            .addColumn("thumb_height", "integer")
+            .addColumn("error", "varchar(500)")
+            .addColumn("created_at", "bigint", (c) => c.notNull())
+            .addColumn("updated_at", "bigint", (c) => c.notNull()),
+        ).execute();
+        // The per-user upload rate counts an owner's recent photos.
+        await db.schema.createIndex("photos_owner_created").on("photos").columns(["owner_id", "created_at"]).execute();
+        await table(
+          db.schema
+            .createTable("photo_outbox")
+            .addColumn("id", "varchar(36)", (c) => c.primaryKey())
+            .addColumn("photo_id", "varchar(36)", (c) => c.notNull())
+            .addColumn("sha256", "char(64)", (c) => c.notNull())
+            .addColumn("created_at", "bigint", (c) => c.notNull())
+            .addColumn("lease_until", "bigint", (c) => c.notNull()),
+        ).execute();
+        await db.schema.createIndex("photo_outbox_photo").on("photo_outbox").column("photo_id").execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable("photo_outbox").execute();
+        await db.schema.dropTable("photos").execute();
+      },
+    },
+    "0005_archive_months": {
+      async up(db: Kysely<unknown>) {
+        await table(
+          db.schema
+            .createTable("archive_months")
+            .addColumn("month", "char(7)", (c) => c.primaryKey())
+            .addColumn("state", "varchar(16)", (c) => c.notNull())
+            .addColumn("item_count", "bigint", (c) => c.notNull())
+            .addColumn("kept_count", "bigint", (c) => c.notNull())
+            .addColumn("manifest_key", "varchar(255)", (c) => c.notNull())
+            .addColumn("manifest_sha256", "char(64)", (c) => c.notNull())
+            .addColumn("lease_until", "bigint", (c) => c.notNull())
+            .addColumn("lease_owner", "varchar(64)", (c) => c.notNull())
+            .addColumn("updated_at", "bigint", (c) => c.notNull()),
+        ).execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable("archive_months").execute();
+      },
+    },
   };
 }

@@ -1,5 +1,7 @@
 /** The tables as kysely sees them: one schema and one set of queries for MariaDB/MySQL and SQLite. */
 import type { Kysely } from "kysely";
+import type { PhotoOutboxTable, PhotoTable } from "../photos/photo.table.ts";
+import type { ArchiveMonthTable } from "../archive/archive.table.ts";
 
 export interface UserTable {
   id: string;
@@ -54,6 +56,9 @@ export interface Database {
   idempotency_keys: IdempotencyKeyTable;
   sessions: SessionTable;
   rate_limits: RateLimitTable;
+  photos: PhotoTable;
+  photo_outbox: PhotoOutboxTable;
+  archive_months: ArchiveMonthTable;
 }
 
 export type Db = Kysely<Database>;

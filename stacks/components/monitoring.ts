@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { alarmTags, type AlarmId } from "../alarms.ts";
+import { alarmDescription, alarmTags, type AlarmId } from "../alarms.ts";
 
 /** Arguments of the Monitoring component. */
 export interface MonitoringArgs {
@@ -78,6 +78,7 @@ export class Monitoring extends pulumi.ComponentResource {
     });
     if (args.queue) {
       alarm("queue-dlq-not-empty", "", {
+        alarmDescription: alarmDescription("queue-dlq-not-empty"),
         namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: args.queue.deadLetterName },
         statistic: "Maximum", period: 60, evaluationPeriods: 1, threshold: 0, comparisonOperator: "GreaterThanThreshold",
       });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { alarmsWithoutRunbook, RUNBOOKS } from "../../runbooks/index.ts";
-import { ALARM_IDS } from "../../stacks/alarms.ts";
+import { ALARM_DESCRIPTIONS, ALARM_IDS } from "../../stacks/alarms.ts";
 
 describe("every alarm the stacks create has a runbook", () => {
   it("each alarm id is answered by at least one runbook", () => {
@@ -10,6 +10,12 @@ describe("every alarm the stacks create has a runbook", () => {
   it("the check names an alarm once its only runbook is gone", () => {
     const withoutReplicaLag = RUNBOOKS.filter((r) => r.id !== "replica-lag");
     expect(alarmsWithoutRunbook(ALARM_IDS, withoutReplicaLag)).to.deep.equal(["rds-replica-lag"]);
+  });
+
+  it("an alarm that names its runbook names one that exists and answers it", () => {
+    const named = ALARM_IDS.flatMap((id) => (ALARM_DESCRIPTIONS[id].runbook ? [[id, ALARM_DESCRIPTIONS[id].runbook!] as const] : []));
+    expect(named).to.deep.include(["queue-dlq-not-empty", "dlq-redrive"]);
+    for (const [alarm, runbook] of named) expect(RUNBOOKS.find((r) => r.id === runbook)?.answersAlarms, `${alarm} -> ${runbook}`).to.include(alarm);
   });
 
   it("no runbook names an alarm that does not exist", () => {

@@ -119,6 +119,9 @@ describe("stacks/plan: the offline plan of every stage", function () {
     // uploads and archive move to colder storage; the ALB's access logs expire.
     expect(count(p, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")).to.equal(3);
     expect(alarmIds(p)).to.include.members(["queue-dlq-not-empty", "queue-backlog-age"]);
+    const dlqAlarm = p.resources.find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && (r.inputs.tags as Record<string, string>)[ALARM_TAG] === "queue-dlq-not-empty")!;
+    expect(dlqAlarm.inputs.alarmDescription).to.match(/Runbook: scale runbook run dlq-redrive/);
+    expect(dlqAlarm.inputs.metricName).to.equal("ApproximateNumberOfMessagesVisible");
   });
 
   it("reaches AWS APIs through interface endpoints only where a stage needs them", () => {
