@@ -30,8 +30,10 @@ export function startScript(name: keyof typeof ENTRIES): string {
     "#!/bin/sh",
     `# ${name}: runs dist/${ENTRIES[name]} on the Node.js this release ships (no install step, no TypeScript).`,
     "# The release folder is resolved physically, so a running process keeps its release when `current` moves.",
+    "# Shell builtins only: it must run with any PATH.",
     "set -e",
-    'release=$(cd "$(dirname "$0")/.." && pwd -P)',
+    'case $0 in */*) bin=${0%/*} ;; *) bin=. ;; esac',
+    'release=$(cd "$bin/.." && pwd -P)',
     `exec "$release/node/bin/node" --enable-source-maps "$release/dist/${ENTRIES[name]}" "$@"`,
     "",
   ].join("\n");
