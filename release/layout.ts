@@ -34,7 +34,7 @@ export function startScript(name: keyof typeof ENTRIES): string {
     "set -e",
     'case $0 in */*) bin=${0%/*} ;; *) bin=. ;; esac',
     'release=$(cd "$bin/.." && pwd -P)',
-    `exec "$release/node/bin/node" --enable-source-maps "$release/dist/${ENTRIES[name]}" "$@"`,
+    `exec "$release/node/bin/node" "$release/dist/${ENTRIES[name]}" "$@"`,
     "",
   ].join("\n");
 }
