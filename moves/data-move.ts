@@ -42,6 +42,11 @@ export interface DataMoveOptions {
   database: string;
   /** Point every server that uses the source at the target (runtime change + reload, or SSM on AWS). */
   switchServers(): Promise<void>;
+  /**
+   * Get the switch ready while the service still writes to the source (start the servers that will use the
+   * target, say), so the freeze only waits for the switch itself. Runs during catch-up.
+   */
+  prepareSwitch?(): Promise<void>;
   /** Prove the service reads and writes through the target; throws if not. */
   checkServing(): Promise<void>;
   onStep?(step: DataMoveStep): void;
@@ -157,9 +162,9 @@ export async function moveData(o: DataMoveOptions): Promise<DataMoveResult> {
   async function step(name: DataMoveStepName, work: () => Promise<unknown>): Promise<void> {
     current = name;
     if (st.done.includes(name)) return;
+    o.onStep?.({ name, status: "running", seconds: 0 });
     // Once the switch begins it is finished whatever happens: servers half switched are worse than a late stop.
     if (st.phase === "copying") throwIfAborted(o.signal);
-    o.onStep?.({ name, status: "running", seconds: 0 });
     audit?.record({ kind: "move.data.step", moveId: st.id, step: name, status: "started" });
     const started = performance.now();
     const detail = await work();
@@ -229,7 +234,12 @@ export async function moveData(o: DataMoveOptions): Promise<DataMoveResult> {
     await step("replicate", startReplication);
 
     await step("catch-up", async () => {
-      await waitApplied(String(await scalar(source, "SELECT @@gtid_binlog_pos")), o.catchUpTimeoutSeconds ?? 3600, true);
+      const timeout = o.catchUpTimeoutSeconds ?? 3600;
+      await waitApplied(String(await scalar(source, "SELECT @@gtid_binlog_pos")), timeout, true);
+      if (o.prepareSwitch) {
+        await o.prepareSwitch();
+        await waitApplied(String(await scalar(source, "SELECT @@gtid_binlog_pos")), timeout, true);
+      }
       return { secondsBehind: (await replication.status(target)).secondsBehind };
     });
 

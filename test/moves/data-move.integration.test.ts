@@ -32,7 +32,7 @@ describe("moveData (two MariaDB servers, the service writing)", function () {
       database: "app",
       switchServers: () => rig.switchServers(),
       checkServing: () => rig.checkServing(),
-      onStep: (s) => s.name === "catch-up" && s.status === "running" && rig.prepare(),
+      prepareSwitch: () => rig.prepare(),
       journal: { state: fileMoveState(statePath), audit },
     });
     await new Promise((r) => setTimeout(r, 500)); // writes go on against the target
@@ -52,6 +52,7 @@ describe("moveData (two MariaDB servers, the service writing)", function () {
     expect((await rig.source.sql("SELECT @@read_only")).trim(), "the old side stays frozen").to.equal("1");
     expect(records.map((r) => r.kind)).to.include.members(["move.data.start", "move.data.step", "move.data.end"]);
     expect(fileMoveState(statePath).load()?.phase).to.equal("done");
+    console.log(`      ${result.steps.map((s) => `${s.name} ${s.seconds}`).join(", ")}`);
     console.log(`      write-unavailable ${result.writeUnavailableSeconds} s; ${load.acked.length} writes acknowledged, ${load.refused} refused with 503`);
   });
 });

@@ -74,12 +74,13 @@ export class MoveRig {
   }
 
   /** Start the service on the target before the freeze, so the switch only turns the front door. */
-  prepare(): void {
+  async prepare(): Promise<void> {
     this.next ??= this.startApp(this.target);
+    await this.next;
   }
 
   async switchServers(): Promise<void> {
-    this.prepare();
+    await this.prepare();
     this.front.backend = await this.next!;
   }
 
@@ -185,6 +186,88 @@ export class MoveRig {
   async stop(): Promise<void> {
     for (const p of this.apps) p.proc.kill("SIGKILL");
     await this.front.close().catch(() => undefined);
+    await Promise.all([this.source?.stop(), this.target?.stop()]);
+  }
+}
+
+/**
+ * A lighter rig for interruption tests: the two servers and a writer that inserts items as the application user
+ * (which read_only binds) into whichever server the "switch" points it at.
+ */
+export class SqlRig {
+  source!: MariaDbServer;
+  target!: MariaDbServer;
+  acked: string[] = [];
+  refused = 0;
+  violations: string[] = [];
+  private pools: Record<"source" | "target", import("mysql2/promise").Pool> = {} as never;
+  current: "source" | "target" = "source";
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+
+  async start(): Promise<void> {
+    [this.source, this.target] = await Promise.all([startMariaDb({ serverId: 1 }), startMariaDb({ serverId: 2 })]);
+    await provisionApp(this.source.url);
+    const { createPool } = await import("mysql2/promise");
+    for (const side of ["source", "target"] as const)
+      this.pools[side] = createPool({ uri: `mysql://app:first-password-1@127.0.0.1:${this[side].port}/app`, connectionLimit: 2 });
+    await this.source.sql("INSERT INTO users (id, username, password_hash, created_at) VALUES ('u1', 'writer', 'x', 0)", "app");
+    await this.source.sql(
+      "INSERT INTO items (id, owner_id, content, version, created_at, updated_at) SELECT CONCAT('seed-', seq), 'u1', REPEAT('s', 1024), 1, 0, 0 FROM seq_1_to_500",
+      "app",
+    );
+    this.loop = this.write();
+  }
+
+  private async write(): Promise<void> {
+    for (let n = 0; !this.stopping; n++) {
+      const id = `w-${n}`;
+      for (;;) {
+        try {
+          await this.pools[this.current].query("INSERT INTO items (id, owner_id, content, version, created_at, updated_at) VALUES (?, 'u1', ?, 1, 0, 0)", [id, `c${n}`]);
+          this.acked.push(id);
+          break;
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (code === "ER_OPTION_PREVENTS_STATEMENT" || code === "ER_READ_ONLY_MODE") {
+            this.refused++;
+            await new Promise((r) => setTimeout(r, 20));
+            if (this.stopping) return;
+            continue;
+          }
+          this.violations.push(`${id}: ${code} ${(err as Error).message}`);
+          break;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  async switchServers(): Promise<void> {
+    this.current = "target";
+  }
+
+  async checkServing(): Promise<void> {
+    await this.pools.target.query("SELECT 1 FROM items LIMIT 1");
+    await this.pools.target.query("UPDATE users SET created_at = created_at + 1 WHERE id = 'u1'");
+  }
+
+  async stopWriter(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+  }
+
+  /** Acknowledged ids the given server does not hold. */
+  async missingOn(side: "source" | "target"): Promise<string[]> {
+    const [rows] = await this.pools[side].query("SELECT id FROM items");
+    const have = new Set((rows as Array<{ id: string }>).map((r) => r.id));
+    return this.acked.filter((id) => !have.has(id));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop?.catch(() => undefined);
+    await Promise.all(Object.values(this.pools).map((p) => p.end().catch(() => undefined)));
     await Promise.all([this.source?.stop(), this.target?.stop()]);
   }
 }
