@@ -98,6 +98,8 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
   // preview writes the target stage into the stack's config; until an update starts, a failure puts it back.
   let configChanged = false;
   let updateStarted = false;
+  // Set once a phased move has written down its from/to: from then on --resume and --abort know the move.
+  let resumable = false;
   const flagsAgain = () =>
     `--stack ${req.stack}${Object.keys(req.params).map((k) => ` --param ${k}=...`).join("")}`;
 
@@ -114,9 +116,9 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
       const e = err instanceof TransitionError ? err : new TransitionError((err as Error).message, 1, id, state);
       if (configChanged && !updateStarted) await engine.setStage(req.stack, from).catch(() => {});
       steps.push({ id, status: e.exit === 3 ? "refused" : "failed", durationMs: Date.now() - started, detail: e.message });
-      const resumable = updateStarted && e.exit === 1;
-      const result = e.exit === 3 ? "refused" : req.signal?.aborted || resumable ? "interrupted" : "failed";
-      const next = resumable
+      const canResume = resumable && e.exit === 1;
+      const result = e.exit === 3 ? "refused" : req.signal?.aborted || canResume ? "interrupted" : "failed";
+      const next = canResume
         ? `continue with \`scale stage ${req.direction} --resume ${flagsAgain()}\`, or clean up with \`scale stage ${req.direction} --abort ${flagsAgain()}\``
         : undefined;
       audit.record({ kind: "stage.transition", stack: req.stack, from, to, result, failedStep: id, error: e.message, state, ...(next ? { next } : {}) });
@@ -200,6 +202,7 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
   if (phased) {
     mkdirSync(dirname(savedPath), { recursive: true });
     if (!req.resume) writeFileSync(savedPath, JSON.stringify({ from, to, startedAt: new Date().toISOString() } satisfies SavedMove) + "\n", { mode: 0o600 });
+    resumable = true;
     if (phases.expand.length)
       await step(
         "expand",

@@ -57,7 +57,7 @@ export class FakeEngine implements StackEngine {
   }
   async resourceOutputs(stack: string, urn: string) {
     this.own(stack, [urn]);
-    return this.state[urn] ?? {};
+    return this.state[urn] ?? { arn: `arn:aws:fake:us-east-1:123456789012:${urn.split("::").at(-1)}` };
   }
   async setStage(_stack: string, stage: number) {
     this.calls.push({ op: "setStage", stage });
