@@ -37,6 +37,8 @@ export function createApp(deps: Deps) {
       await limitBody(c, next);
     });
   });
+  // Before the limiter and the handlers: a refusal must cost less than the work it sheds.
+  if (deps.config.ADMISSION_MAX_IN_FLIGHT > 0 || deps.config.ADMISSION_MAX_LAG_MS > 0) app.use("/v1/*", deps.admission.middleware);
   if (deps.limiter) {
     const limiter = rateLimit(deps.limiter, { trustedHops: deps.config.TRUST_PROXY });
     app.use("/v1/*", limiter);

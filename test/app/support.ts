@@ -69,7 +69,7 @@ export async function provisionApp(rootUrl: string, database = "app") {
   return { url: url.toString(), passwordFile, setPassword };
 }
 
-async function deleteKeys(redisUrl: string, prefix: string) {
+export async function deleteKeys(redisUrl: string, prefix: string) {
   const r = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await r.connect();
