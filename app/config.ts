@@ -104,8 +104,8 @@ const envSchema = z.object({
    * Admission control (app/http/admission.ts): API requests in progress in this process beyond which new ones are
    * answered 503 at once, the event-loop delay beyond which they are, and the Retry-After those answers carry. 0: off.
    */
-  ADMISSION_MAX_IN_FLIGHT: intFrom(0, 1_000_000).default(256),
-  ADMISSION_MAX_LAG_MS: intFrom(0, 60_000).default(150),
+  ADMISSION_MAX_IN_FLIGHT: intFrom(0, 1_000_000).default(1024),
+  ADMISSION_MAX_LAG_MS: intFrom(0, 60_000).default(200),
   ADMISSION_RETRY_AFTER_SECONDS: intFrom(1, 3600).default(1),
   SHUTDOWN_DEADLINE_MS: intFrom(0, 600_000).default(10_000),
   MIGRATE_ON_START: flag("1"),

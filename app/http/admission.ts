@@ -19,10 +19,15 @@ export interface AdmissionOptions {
 
 /** How often the event loop's delay is sampled; a timer due every SAMPLE_MS that fires late by d ms means a lag of d. */
 const SAMPLE_MS = 20;
+/**
+ * The lag compared with the limit is smoothed (each sample weighs this much): one long pause (a GC, a CPU-starved
+ * moment on a shared host) must not refuse requests; a loop that stays behind does.
+ */
+const SAMPLE_WEIGHT = 0.3;
 
 export interface Admission {
   middleware: (c: Context<AppEnv>, next: Next) => Promise<Response | void>;
-  /** The latest lag sample (ms) and the requests in flight, for tests and metrics. */
+  /** The smoothed event-loop lag (ms) and the requests in flight. */
   state(): { lagMs: number; inFlight: number };
   stop(): void;
 }
@@ -35,7 +40,7 @@ export function createAdmission(opts: AdmissionOptions): Admission {
     let expected = performance.now() + SAMPLE_MS;
     timer = setInterval(() => {
       const now = performance.now();
-      lagMs = Math.max(0, now - expected);
+      lagMs = (1 - SAMPLE_WEIGHT) * lagMs + SAMPLE_WEIGHT * Math.max(0, now - expected);
       expected = now + SAMPLE_MS;
     }, SAMPLE_MS).unref();
   }
