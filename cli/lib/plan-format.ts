@@ -3,6 +3,7 @@
 import type { Change, Plan, PlannedResource } from "../../stacks/plan.ts";
 import { isStateful } from "../../stacks/stateful.ts";
 import { urnName, type RuntimeValue } from "../../runtime/sources.ts";
+import type { GuardVerdict, RuntimeChange } from "./plan-report.ts";
 
 /** Marks a resource that holds data. */
 export const STATEFUL_MARK = "[stateful]";
@@ -75,6 +76,25 @@ export function formatChanges(from: Plan, to: Plan, changes: Change[]): string[]
       const fields = c.fields.length > 0 ? ` (${c.fields.join(", ")})` : "";
       lines.push(`  ${c.action.padEnd(7)} ${c.type} ${name}${fields}${c.stateful ? ` ${STATEFUL_MARK}` : ""}`);
     }
+  }
+  return lines;
+}
+
+/** The transition guard's verdict in the human form. */
+export function formatGuard(guard: GuardVerdict): string[] {
+  if (guard.verdict === "allowed") return ["", "transition guard: allowed (no stateful resource deleted, replaced or unprotected)"];
+  return ["", "transition guard: REFUSED (scale stage up/down would exit 3)", ...guard.violations.map((v) => `  ${v.rule}: ${v.message}`)];
+}
+
+/** Each tier's runtime changes in the human form: a setting's old and new source. */
+export function formatRuntimeChanges(changes: RuntimeChange[]): string[] {
+  if (changes.length === 0) return ["", "runtime: unchanged on every tier"];
+  const lines = ["", "runtime changes"];
+  const show = (v: RuntimeValue | undefined) => (v === undefined ? "(unset)" : describeValue(v));
+  for (const c of changes) {
+    lines.push(`  ${c.tier}${c.action === "changed" ? "" : ` (${c.action})`}`);
+    for (const e of c.env) lines.push(`    ${e.name}: ${show(e.old)} -> ${show(e.new)}`);
+    for (const e of c.migrate) lines.push(`    (migration step) ${e.name}: ${show(e.old)} -> ${show(e.new)}`);
   }
   return lines;
 }
