@@ -110,7 +110,7 @@ function guardBlock(guard: GuardVerdict, what: string): Block {
   if (guard.verdict === "allowed") return { full: `**Transition guard: allowed.** No stateful resource is deleted, replaced or left unprotected ${what}.\n` };
   const listed = guard.violations.slice(0, MAX_LISTED).map((v) => `- \`${v.rule}\`: ${v.message}`);
   if (guard.violations.length > MAX_LISTED) listed.push(`- … and ${guard.violations.length - MAX_LISTED} more`);
-  return { full: [`**⛔ Transition guard: refused.** ${what} could lose data (\`scale stage up/down\` would exit 3):`, ...listed, ""].join("\n") };
+  return { full: [`**⛔ Transition guard: refused.** ${what.charAt(0).toUpperCase()}${what.slice(1)} could lose data (\`scale stage up/down\` would exit 3):`, ...listed, ""].join("\n") };
 }
 
 function costBlock(review: Review, beforeLabel: string, afterLabel: string): Block {
@@ -172,7 +172,7 @@ function runtimeBlocks(runtime: RuntimeChange[]): Block[] {
 
 /** The blocks of one review, headed by `title`: used for a move and for each stage of a diff. */
 export function reviewBlocks(review: Review, title: string, labels: { before: string; after: string; what: string }): Block[] {
-  const heading = `${title}: ${review.changes.length === 0 ? "no change" : countActions(review.changes)}`;
+  const heading = `${title}: ${review.changes.length > 0 ? countActions(review.changes, true) : review.runtime.length > 0 ? "runtime only" : "no change"}`;
   return [
     { full: heading },
     guardBlock(review.guard, labels.what),

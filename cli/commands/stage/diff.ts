@@ -51,7 +51,8 @@ export default class StageDiff extends BaseCommand {
       if (broken.length > 0) this.failed(`stage ${broken.map((s) => `${s.stage}: ${s.error}`).join("; stage ")}`, ["run scale stage plan --stage N in each tree to see the error"]);
       const refusedAt = refused(report);
       if (flags.check && refusedAt.length > 0) {
-        this.refuse(`the transition guard refuses this change at stage ${refusedAt.map((s) => s.stage).join(", ")}: ${refusedAt.flatMap((s) => s.review!.guard.violations.map((v) => v.message)).join("; ")}`,
+        const first = refusedAt[0]!.review!.guard.violations[0]!;
+        this.refuse(`the transition guard refuses this change at stage ${refusedAt.map((s) => s.stage).join(", ")} (the report lists every reason), e.g. at stage ${refusedAt[0]!.stage}: ${first.message}`,
           ["keep the stateful resource, or mark it retainOnDelete and protect it (see docs/stacks.md)"]);
       }
       return diffJson(report);
