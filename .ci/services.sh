@@ -7,6 +7,8 @@ set -euo pipefail
 need_install=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need_install+=(mariadb-server mariadb-client)
 command -v redis-server >/dev/null 2>&1 || need_install+=(redis-server)
+# Headless Chromium opens `scale loadtest --report` pages in the tests and checks the charts are drawn.
+command -v chromium >/dev/null 2>&1 || need_install+=(chromium)
 if [ ${#need_install[@]} -gt 0 ]; then
   echo "installing ${need_install[*]} from Debian's packages"
   export DEBIAN_FRONTEND=noninteractive

@@ -37,7 +37,7 @@ export class Histogram {
     let seen = 0;
     for (let i = 0; i < SLOTS; i++) {
       seen += this.counts[i]!;
-      if (seen >= rank) return Math.min(this.max, GROWTH ** i);
+      if (seen >= rank) return i === SLOTS - 1 ? this.max : Math.min(this.max, GROWTH ** i);
     }
     return this.max;
   }
