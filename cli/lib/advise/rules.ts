@@ -62,8 +62,11 @@ const DB_READS_BUSY = Math.round(ASSUMPTIONS.replicaReadsPerSecond / SEED_INPUTS
 
 export const THRESHOLDS = {
   readHeavy: 10,
-  /** Most reads reach the database: no cache, or one that is not working. */
-  uncachedShare: 0.5,
+  /**
+   * More reads reach the database than the capacity plan lets through a shared cache (1 - its hit ratio):
+   * no cache, or only each server's own, which every server fills separately.
+   */
+  uncachedShare: Math.round((1 - ASSUMPTIONS.cacheHitRatio) * 100) / 100,
   dbReadsBusy: DB_READS_BUSY,
   /** Half a core of mariadbd: on a 2-core server with the app beside it, the database is the hungriest process. */
   dbCpuCores: 0.5,
@@ -102,7 +105,7 @@ export const RULES: readonly Rule[] = Object.freeze([
       { metric: "database_pool_waiting", op: ">=", threshold: T.poolWaiting },
     ],
     next: { stage: 3 },
-    why: "a read-heavy mix sends most reads to the database and the database is busy: a cache (Redis) and read replicas take the reads off the primary",
+    why: "a read-heavy mix sends more reads to the database than a shared cache would, and the database is busy: a cache (Redis) and read replicas take the reads off the primary",
   },
   {
     id: "read-heavy-rds",

@@ -132,7 +132,7 @@ export async function gatherUrlEvidence(src: UrlSources): Promise<UrlEvidence> {
 
   const e: Evidence = {};
   let requests = 0, reads = 0, writes = 0, itemReads = 0, hits = 0, misses = 0, dbReads = 0, seconds = 0, appCpu = 0;
-  let lag = 0, waiting = 0, replicaLag = 0, cachePresent = false, replicas = false;
+  let lag = 0, waiting = 0, replicaLag = 0, cachePresent = false, sharedCache = false, replicas = false;
   const latencyBefore = new Map<number, number>();
   const latencyAfter = new Map<number, number>();
   const measured = [...instances.values()].filter((i) => i.last.at > i.first.at);
@@ -157,6 +157,8 @@ export async function gatherUrlEvidence(src: UrlSources): Promise<UrlEvidence> {
     waiting = Math.max(waiting, inst.maxWaiting);
     replicaLag = Math.max(replicaLag, inst.maxReplicaLag);
     if (cacheDelta("l1") + cacheDelta("hit") + cacheDelta("miss") > 0) cachePresent = true;
+    // Only a service with Redis keeps an L1 in front of it; without Redis each server caches on its own.
+    if (cacheDelta("l1") > 0) sharedCache = true;
     if (has(b, "db_replica_in_rotation")) replicas = true;
     for (const [le, v] of buckets(a, "http_request_duration_seconds", { method: "GET", route: "/v1/items/:id" })) latencyBefore.set(le, (latencyBefore.get(le) ?? 0) + v);
     for (const [le, v] of buckets(b, "http_request_duration_seconds", { method: "GET", route: "/v1/items/:id" })) latencyAfter.set(le, (latencyAfter.get(le) ?? 0) + v);
@@ -187,7 +189,7 @@ export async function gatherUrlEvidence(src: UrlSources): Promise<UrlEvidence> {
   }
   if (requests === 0) notes.push("the service had no traffic in the window: run the advice under load (e.g. beside `scale loadtest`)");
 
-  const stage = src.stage ?? (cachePresent || replicas ? 3 : measured.length >= 2 ? 2 : null);
+  const stage = src.stage ?? (sharedCache || replicas ? 3 : measured.length >= 2 ? 2 : null);
   return { evidence: e, stage, notes };
 }
 
