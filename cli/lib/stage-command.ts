@@ -12,7 +12,7 @@ export const moveFlags = {
   yes: Flags.boolean({ char: "y", description: "do not ask for confirmation (needed without a terminal)" }),
   stack: Flags.string({ description: "Pulumi stack [env: SCALE_STACK; default dev]" }),
   config: Flags.string({ description: "Pulumi.<stack>.yaml for the offline safety check (default: the example config)" }),
-  param: Flags.string({ char: "p", description: "data-move parameter name=value (0 -> 1: source, target)", multiple: true, default: [] }),
+  param: Flags.string({ char: "p", description: "data-move parameter name=value (0 -> 1: source, target)", multiple: true, multipleNonGreedy: true }),
   "audit-log": Flags.string({ description: "audit log file (JSON lines) [env: SCALE_AUDIT_LOG; default .scale/audit.jsonl]" }),
   region: Flags.string({ description: "AWS region [env: AWS_REGION; default us-east-1]" }),
 };
@@ -20,7 +20,7 @@ export const moveFlags = {
 export abstract class StageMoveCommand extends BaseCommand {
   protected async move(
     direction: "up" | "down",
-    flags: { to?: number; yes: boolean; stack?: string; config?: string; param: string[]; "audit-log"?: string; region?: string },
+    flags: { to?: number; yes: boolean; stack?: string; config?: string; param?: string[]; "audit-log"?: string; region?: string },
   ): Promise<TransitionReport> {
     const config = await loadConfig();
     // Loaded here, not at the top: oclif loads every command file to print --help.

@@ -77,12 +77,15 @@ export function resolveParams(runbook: Runbook, given: Record<string, string>): 
 }
 
 /** Parse ["k=v", ...] from --param flags. */
-export function parseParamFlags(pairs: readonly string[]): Record<string, string> {
+export function parseParamFlags(pairs: readonly string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
     if (eq <= 0) throw new ParamError(`--param "${pair}" is not key=value; write it as --param name=value`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+    const name = pair.slice(0, eq);
+    // A repeated name is a mistake to point at, not a value to overwrite silently.
+    if (Object.hasOwn(out, name)) throw new ParamError(`--param ${name} is given twice; give each parameter once`);
+    out[name] = pair.slice(eq + 1);
   }
   return out;
 }

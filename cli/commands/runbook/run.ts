@@ -14,7 +14,7 @@ export default class RunbookRun extends BaseCommand {
   ];
   static override args = { id: Args.string({ description: "runbook id (scale runbook list)", required: true }) };
   static override flags = {
-    param: Flags.string({ char: "p", description: "a parameter as name=value (repeat for more)", multiple: true, default: [] }),
+    param: Flags.string({ char: "p", description: "a parameter as name=value (repeat for more)", multiple: true, multipleNonGreedy: true }),
     "dry-run": Flags.boolean({ description: "print what would be called; change nothing" }),
     yes: Flags.boolean({ char: "y", description: "do not ask for confirmation (needed without a terminal)" }),
     "audit-log": Flags.string({ description: "audit log file (JSON lines) [env: SCALE_AUDIT_LOG; default .scale/audit.jsonl]" }),
