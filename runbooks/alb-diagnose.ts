@@ -7,6 +7,7 @@ export const albDiagnose: Runbook = {
   whenToUse: "alb-5xx-rate or alb-unhealthy-hosts fired: find which targets fail and why before changing anything.",
   answersAlarms: ["alb-5xx-rate", "alb-unhealthy-hosts"],
   destructive: false,
+  usesAws: true,
   params: [{ name: "target-group-arn", description: "the app's target group ARN", required: true, pattern: /^arn:aws[\w-]*:elasticloadbalancing:/ }],
   steps: [
     {

@@ -12,9 +12,9 @@ export const cacheFlush: Runbook = {
   answersAlarms: [],
   destructive: true,
   params: [
-    { name: "app-url", description: "the app's base URL, to flush through POST /admin/cache/flush", pattern: /^https?:\/\/\S+$/ },
+    { name: "app-url", description: "the app's base URL, to flush through POST /admin/cache/flush", pattern: /^https?:\/\/\S+$/, url: "http" },
     { name: "admin-token", description: "the app's ADMIN_TOKEN", secret: true },
-    { name: "redis-url", description: "redis:// URL of the cache, to flush directly instead", secret: true },
+    { name: "redis-url", description: "redis:// URL of the cache, to flush directly instead", secret: true, url: "redis" },
     { name: "pattern", description: "key pattern for the direct flush (the app's keys are <REDIS_KEY_PREFIX>item:<id>)", default: "stm:item:*", pattern: /^[^\s]+$/ },
   ],
   validate: (p) =>

@@ -16,7 +16,7 @@ export const cacheWarm: Runbook = {
   answersAlarms: [],
   destructive: false,
   params: [
-    { name: "app-url", description: "the app's base URL (the load balancer or one server)", required: true, pattern: /^https?:\/\/\S+$/ },
+    { name: "app-url", description: "the app's base URL (the load balancer or one server)", required: true, pattern: /^https?:\/\/\S+$/, url: "http" },
     { name: "admin-token", description: "the app's ADMIN_TOKEN: warm the newest items with POST /admin/cache/warm", secret: true },
     { name: "limit", description: "how many of the newest items the admin endpoint loads", default: "1000", pattern: /^[1-9]\d{0,5}$/ },
     { name: "ids", description: "comma-separated item ids to read instead (the hot set)", pattern: /^[\w-]+(,[\w-]+)*$/ },

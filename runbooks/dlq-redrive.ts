@@ -16,6 +16,7 @@ export const dlqRedrive: Runbook = {
     "queue-dlq-not-empty fired: a job failed every delivery (a photo marked failed with its reason). Inspect first; redrive once the cause (a bug, an outage) is fixed; drop jobs that can never succeed.",
   answersAlarms: ["queue-dlq-not-empty"],
   destructive: true,
+  usesAws: true,
   params: [
     { name: "dlq-url", description: "the dead-letter queue's URL", required: true, pattern: /^https?:\/\/\S+$/ },
     { name: "queue-url", description: "the job queue's URL (where redrive sends the messages)", pattern: /^https?:\/\/\S+$/ },

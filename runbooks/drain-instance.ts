@@ -7,6 +7,7 @@ export const drainInstance: Runbook = {
   whenToUse: "An instance is unhealthy or misbehaving and must be inspected or replaced without dropping requests.",
   answersAlarms: ["alb-unhealthy-hosts"],
   destructive: true,
+  usesAws: true,
   params: [
     { name: "group", description: "Auto Scaling group name", required: true, pattern: /^[\w.-]{1,255}$/ },
     { name: "instance", description: "EC2 instance id", required: true, pattern: /^i-[0-9a-f]{8,17}$/ },

@@ -26,8 +26,8 @@ export const migrateBoxToRds: Runbook = {
   answersAlarms: [],
   destructive: true,
   params: [
-    { name: "source", description: "mysql:// URL of the database to copy from, with the database name", required: true, secret: true },
-    { name: "target", description: "mysql:// URL of the database to copy into (its tables must be absent or empty)", required: true, secret: true },
+    { name: "source", description: "mysql:// URL of the database to copy from, with the database name", required: true, secret: true, url: "mysql" },
+    { name: "target", description: "mysql:// URL of the database to copy into (its tables must be absent or empty)", required: true, secret: true, url: "mysql" },
     { name: "direction", description: "to-rds (0->1) or to-box (1->0); recorded in the audit log", default: "to-rds", pattern: /^(to-rds|to-box)$/ },
     { name: "batch", description: "rows per INSERT", default: "1000", pattern: /^[1-9]\d{0,4}$/ },
   ],

@@ -23,6 +23,17 @@ export abstract class StageMoveCommand extends BaseCommand {
     flags: { to?: number; yes: boolean; stack?: string; config?: string; param?: string[]; "audit-log"?: string; region?: string },
   ): Promise<TransitionReport> {
     const config = await loadConfig();
+    const { checkAuditPath } = await import("./audit.ts");
+    const { STAGE_IDS, isStageId } = await import("../../stacks/stages.ts");
+    const auditPath = flags["audit-log"] ?? config.auditLog;
+    checkAuditPath(auditPath);
+    if (flags.to !== undefined && !isStageId(flags.to))
+      this.usageError(`--to ${flags.to} is not a stage: use one of ${STAGE_IDS.join(", ")}`, ["scale stage list"]);
+    const stack = flags.stack ?? config.stack;
+    if (!/^[\w.-]+$/.test(stack)) this.usageError(`--stack ${JSON.stringify(stack)} is not a stack name: letters, digits, - _ . (e.g. --stack prod)`);
+    const region = flags.region ?? config.region;
+    const { checkRegion } = await import("./identity.ts");
+    checkRegion(region, flags.region ? "--region" : "AWS_REGION");
     // Loaded here, not at the top: oclif loads every command file to print --help.
     const { runTransition, TransitionError } = await import("./transition.ts");
     const { parseParamFlags, ParamError } = await import("../../runbooks/lib/run.ts");
@@ -36,14 +47,14 @@ export abstract class StageMoveCommand extends BaseCommand {
     try {
       const report = await runTransition(
         {
-          stack: flags.stack ?? config.stack,
+          stack,
           direction,
           to: flags.to,
           params,
           configFile: flags.config,
-          auditPath: flags["audit-log"] ?? config.auditLog,
+          auditPath,
           operator: config.operator,
-          region: flags.region ?? config.region,
+          region,
           log: (line) => this.progress(line),
           confirm: (question) => confirm(question, { yes: flags.yes }),
         },

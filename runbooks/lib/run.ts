@@ -69,11 +69,42 @@ export function resolveParams(runbook: Runbook, given: Record<string, string>): 
     }
     if (spec.pattern && !spec.pattern.test(value))
       throw new ParamError(`--param ${spec.name}: "${spec.secret ? "[secret]" : value}" does not match ${spec.pattern} (${spec.description})`);
+    const problem = spec.url ? urlProblem(spec.url, value) : spec.integer ? integerProblem(spec.integer, value) : undefined;
+    if (problem) throw new ParamError(`--param ${spec.name}: ${problem} (${spec.description})`);
     out[spec.name] = value;
   }
   const problem = runbook.validate?.(out);
   if (problem) throw new ParamError(`runbook ${runbook.id}: ${problem}`);
   return Object.freeze(out);
+}
+
+const URL_FORMS = {
+  mysql: { protocols: ["mysql:", "mariadb:"], example: "mysql://user:password@host:3306/dbname" },
+  redis: { protocols: ["redis:", "rediss:"], example: "redis://host:6379 or rediss://:token@host:6379" },
+  http: { protocols: ["http:", "https:"], example: "https://app.example.com" },
+} as const;
+
+/** What is wrong with a URL parameter, without echoing it (it may hold a password). */
+export function urlProblem(kind: keyof typeof URL_FORMS, value: string): string | undefined {
+  const form = URL_FORMS[kind];
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    return `not a URL; write it as ${form.example}`;
+  }
+  if (!(form.protocols as readonly string[]).includes(u.protocol))
+    return `a ${u.protocol.replace(/:$/, "")}:// URL where a ${form.protocols[0].replace(/:$/, "")}:// URL is needed (${form.example})`;
+  if (!u.hostname) return `names no host; write it as ${form.example}`;
+  if (kind === "mysql" && u.pathname.replace(/^\//, "") === "") return `names no database; add it as the path: ${form.example}`;
+  return undefined;
+}
+
+function integerProblem(range: { min: number; max: number }, value: string): string | undefined {
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n)) return `"${value}" is not a whole number`;
+  if (n < range.min || n > range.max) return `${n} is out of range ${range.min} to ${range.max}`;
+  return undefined;
 }
 
 /** Parse ["k=v", ...] from --param flags. */

@@ -16,6 +16,10 @@ export interface ParamSpec {
   pattern?: RegExp;
   /** Masked in the audit log and in output. */
   secret?: boolean;
+  /** The value is a URL of this kind (mysql: with a database name), checked before the first step. */
+  url?: "mysql" | "redis" | "http";
+  /** The value is a whole number in this range, checked before the first step. */
+  integer?: { min: number; max: number };
 }
 
 export type Params = Readonly<Record<string, string>>;
@@ -42,10 +46,12 @@ export interface Runbook {
   /** Alarm ids from stacks/alarms.ts this runbook answers. */
   answersAlarms: readonly string[];
   params: readonly ParamSpec[];
-  /** Checks across parameters (e.g. "one of these two"); returns what is wrong, for a usage error. */
+  /** Checks across parameters (e.g. "one of these two", min <= desired <= max), run before the first step; returns what is wrong, for a usage error. */
   validate?(params: Params): string | undefined;
   /** Changes state: asks for confirmation (or --yes) unless it is a dry run. */
   destructive: boolean;
+  /** Calls AWS: the CLI resolves the caller's identity (account, region) before the first step. */
+  usesAws?: boolean;
   steps: readonly Step[];
 }
 
