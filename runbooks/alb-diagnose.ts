@@ -8,7 +8,7 @@ export const albDiagnose: Runbook = {
   answersAlarms: ["alb-5xx-rate", "alb-unhealthy-hosts"],
   destructive: false,
   usesAws: true,
-  params: [{ name: "target-group-arn", description: "the app's target group ARN", required: true, pattern: /^arn:aws[\w-]*:elasticloadbalancing:/ }],
+  params: [{ name: "target-group-arn", description: "the app's target group ARN", required: true, pattern: /^arn:aws[\w-]*:elasticloadbalancing:/, fromStack: "target-group" }],
   steps: [
     {
       id: "target-health",

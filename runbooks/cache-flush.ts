@@ -21,6 +21,10 @@ export const cacheFlush: Runbook = {
     p["redis-url"] || (p["app-url"] && p["admin-token"])
       ? undefined
       : "give --param app-url=... --param admin-token=... (through the app) or --param redis-url=... (directly)",
+  warnings: (p) =>
+    p["redis-url"] && /^\*+$/.test(p.pattern ?? "")
+      ? [`pattern ${p.pattern} is the whole keyspace: every key in this Redis goes (sessions and rate limits too, not only cached items); the app's keys are <prefix>item:*`]
+      : [],
   steps: [
     {
       id: "count",

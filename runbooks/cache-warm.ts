@@ -1,9 +1,9 @@
 import type { Runbook } from "./lib/types.ts";
 import { VerifyFailed } from "./lib/types.ts";
-import { adminPost } from "./lib/app-admin.ts";
+import { adminPost, fetchOrSay } from "./lib/app-admin.ts";
 
 async function readItem(appUrl: string, id: string): Promise<{ status: number; cache: string | null }> {
-  const res = await fetch(new URL(`/v1/items/${encodeURIComponent(id)}`, appUrl), { signal: AbortSignal.timeout(5000) });
+  const res = await fetchOrSay(new URL(`/v1/items/${encodeURIComponent(id)}`, appUrl), { signal: AbortSignal.timeout(5000) });
   await res.arrayBuffer();
   return { status: res.status, cache: res.headers.get("x-cache") };
 }

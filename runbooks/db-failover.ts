@@ -14,7 +14,7 @@ export const dbFailover: Runbook = {
   destructive: true,
   usesAws: true,
   params: [
-    { name: "instance", description: "the primary's DB instance identifier", required: true, pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/ },
+    { name: "instance", description: "the primary's DB instance identifier", required: true, pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, fromStack: "db-instance" },
     { name: "replica", description: "replica to promote when the primary is not Multi-AZ", pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/ },
   ],
   steps: [

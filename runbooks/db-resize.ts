@@ -8,7 +8,7 @@ export const dbResize: Runbook = {
   destructive: true,
   usesAws: true,
   params: [
-    { name: "instance", description: "DB instance identifier", required: true, pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/ },
+    { name: "instance", description: "DB instance identifier", required: true, pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, fromStack: "db-instance" },
     { name: "instance-class", description: "new class, e.g. db.r6g.large", pattern: /^db\.[a-z0-9]+\.[a-z0-9]+$/ },
     { name: "storage-gb", description: "new allocated storage in GB (only grows)", pattern: /^\d+$/, integer: { min: 20, max: 65536 } },
   ],

@@ -9,7 +9,7 @@ export const dbSnapshot: Runbook = {
   destructive: false,
   usesAws: true,
   params: [
-    { name: "instance", description: "RDS DB instance identifier", required: true, pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/ },
+    { name: "instance", description: "RDS DB instance identifier", required: true, pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, fromStack: "db-instance" },
     { name: "snapshot", description: "snapshot identifier (default: <instance>-manual-<timestamp>)", pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,254}$/ },
   ],
   steps: [

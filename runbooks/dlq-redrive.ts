@@ -18,8 +18,8 @@ export const dlqRedrive: Runbook = {
   destructive: true,
   usesAws: true,
   params: [
-    { name: "dlq-url", description: "the dead-letter queue's URL", required: true, pattern: /^https?:\/\/\S+$/ },
-    { name: "queue-url", description: "the job queue's URL (where redrive sends the messages)", pattern: /^https?:\/\/\S+$/ },
+    { name: "dlq-url", description: "the dead-letter queue's URL", required: true, pattern: /^https?:\/\/\S+$/, fromStack: "dlq" },
+    { name: "queue-url", description: "the job queue's URL (where redrive sends the messages)", pattern: /^https?:\/\/\S+$/, fromStack: "queue" },
     { name: "action", description: "inspect (change nothing), redrive, or drop", default: "inspect", pattern: /^(inspect|redrive|drop)$/ },
     { name: "max", description: "at most this many messages to move or drop", default: "1000", pattern: /^[1-9]\d{0,5}$/ },
   ],

@@ -9,7 +9,7 @@ export const scaleTier: Runbook = {
   destructive: true,
   usesAws: true,
   params: [
-    { name: "group", description: "Auto Scaling group name", required: true, pattern: /^[\w.-]{1,255}$/ },
+    { name: "group", description: "Auto Scaling group name", required: true, pattern: /^[\w.-]{1,255}$/, fromStack: "group" },
     { name: "min", description: "minimum size", required: true, pattern: /^\d+$/, integer: { min: 0, max: 1000 } },
     { name: "max", description: "maximum size", required: true, pattern: /^\d+$/, integer: { min: 0, max: 1000 } },
     { name: "desired", description: "desired capacity", required: true, pattern: /^\d+$/, integer: { min: 0, max: 1000 } },
@@ -20,6 +20,11 @@ export const scaleTier: Runbook = {
     if (desired < min || desired > max) return `--param desired (${desired}) is outside min ${min} .. max ${max}; need min <= desired <= max`;
     return undefined;
   },
+  warnings: (p) => [
+    `this sets ${p.group}'s sizes outside Pulumi: the next \`scale stage up/down\` (or \`pulumi up\`) and any scheduled action put the stack's sizes back without a word. ` +
+      "The override is recorded in the audit log and `scale stage status` shows it as drift until the stack's config says the same.",
+  ],
+  overrides: (p) => ({ resource: `autoscaling group ${p.group}`, group: p.group, values: { min: Number(p.min), max: Number(p.max), desired: Number(p.desired) } }),
   steps: [
     {
       id: "set-capacity",

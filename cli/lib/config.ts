@@ -58,6 +58,14 @@ export interface CliConfig {
   noColor: boolean;
 }
 
+/**
+ * NO_COLOR (any non-empty value) turns colour off. Read on its own and synchronously: printing
+ * needs it even in commands that parse no other environment.
+ */
+export function noColorSet(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.NO_COLOR);
+}
+
 export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<Readonly<CliConfig>> {
   const parsed = (await envSchema()).safeParse(env);
   if (!parsed.success) {
@@ -80,6 +88,6 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? "us-east-1",
     ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     ...(e.DATA_DIR ? { dataDir: e.DATA_DIR } : {}),
-    noColor: Boolean(e.NO_COLOR),
+    noColor: noColorSet(env),
   });
 }

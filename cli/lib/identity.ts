@@ -32,7 +32,7 @@ export async function resolveIdentity(opts: { stack: string; region: string; aws
   } catch (err) {
     const e = err as Error;
     if (NO_CREDENTIALS.test(`${e.name} ${e.message}`))
-      throw new OperatorMistake(`no usable AWS credentials (${e.message.split("\n")[0]})`, [
+      throw new OperatorMistake(`no usable AWS credentials (${e.message.split("\n")[0]}): set AWS_PROFILE or run \`aws sso login\``, [
         "set AWS_PROFILE to a configured profile, run `aws sso login` (or `aws configure`), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
         "`aws sts get-caller-identity` shows who you are once it works",
       ]);

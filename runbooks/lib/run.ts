@@ -20,6 +20,8 @@ export interface RunOptions {
   maxStepTimeoutMs?: number;
   /** Extra audit fields, e.g. the stage transition that called this runbook. */
   context?: Record<string, unknown>;
+  /** Aborted when the operator interrupts (SIGINT/SIGTERM): the run stops and records where. */
+  signal?: AbortSignal;
 }
 
 export type StepStatus = "succeeded" | "failed" | "skipped" | "planned";
@@ -37,13 +39,30 @@ export interface StepReport {
   error?: string;
 }
 
+export interface Interruption {
+  /** The step that was running. */
+  step: string;
+  /** What the interrupted run left behind. */
+  state: string;
+  /** How to clean up or carry on. */
+  cleanup: string;
+  /** What the step had reported so far (rows copied, keys removed...). */
+  progress: Record<string, unknown>;
+}
+
 export interface RunReport {
   runbook: string;
   runId: string;
   dryRun: boolean;
-  result: "succeeded" | "failed" | "planned";
+  result: "succeeded" | "failed" | "planned" | "interrupted";
   failedStep?: string;
+  interrupted?: Interruption;
   steps: StepReport[];
+}
+
+/** The run was stopped by the operator (Ctrl-C, SIGTERM) in the middle of a step. */
+class Interrupted extends Error {
+  override name = "Interrupted";
 }
 
 /** A bad --param: the command turns it into exit 2. */
@@ -142,6 +161,7 @@ export async function runRunbook(runbook: Runbook, opts: RunOptions): Promise<Ru
   const steps: StepReport[] = [];
   let failedStep: string | undefined;
   let aborted = false;
+  let interrupted: Interruption | undefined;
 
   opts.audit?.record({
     kind: "runbook.start",
@@ -164,7 +184,8 @@ export async function runRunbook(runbook: Runbook, opts: RunOptions): Promise<Ru
       log(`${opts.dryRun ? "[dry-run] " : ""}${step.id}: ${step.title}`);
       const controller = new AbortController();
       const timeoutMs = Math.min(step.timeoutSeconds * 1000, opts.maxStepTimeoutMs ?? Infinity);
-      const ctx = makeContext(opts, controller.signal, calls, effects, outputs, pollMs, log, cleanups);
+      const progress: Record<string, unknown> = {};
+      const ctx = makeContext(opts, controller.signal, calls, effects, outputs, pollMs, log, cleanups, progress);
       let status: StepStatus;
       let stepOutputs: Record<string, unknown> = {};
       let error: string | undefined;
@@ -179,9 +200,24 @@ export async function runRunbook(runbook: Runbook, opts: RunOptions): Promise<Ru
           timeoutMs,
           controller,
           step,
+          opts.signal,
         );
         status = opts.dryRun ? "planned" : "succeeded";
       } catch (err) {
+        if (err instanceof Interrupted) {
+          const left = runbook.interrupted?.(step.id, { params: opts.params, outputs, progress, dryRun: opts.dryRun });
+          interrupted = {
+            step: step.id,
+            state: scrub(left?.state ?? (opts.dryRun ? "nothing was changed (dry run)" : `stopped inside ${step.id}: ${step.title}; the steps before it completed`)),
+            cleanup: scrub(left?.cleanup ?? `check what ${step.id} had done (\`scale runbook show ${runbook.id}\`), then run the runbook again`),
+            progress: JSON.parse(scrub(JSON.stringify(progress))),
+          };
+          log(`  interrupted in ${step.id}`);
+          opts.audit?.record({ kind: "runbook.interrupted", runId, runbook: runbook.id, dryRun: opts.dryRun, ...interrupted });
+          steps.push(report(step, "failed", Date.now() - started, calls, effects, progress, "interrupted"));
+          failedStep = step.id;
+          break;
+        }
         status = "failed";
         error = scrub((err as Error).message ?? String(err));
         if (step.onFailure === "abort") aborted = true;
@@ -211,9 +247,20 @@ export async function runRunbook(runbook: Runbook, opts: RunOptions): Promise<Ru
     for (const close of cleanups.reverse()) await close().catch(() => {});
   }
 
-  const result = failedStep ? "failed" : opts.dryRun ? "planned" : "succeeded";
+  const result = interrupted ? "interrupted" : failedStep ? "failed" : opts.dryRun ? "planned" : "succeeded";
+  // A change made behind the stack's back: the next stack update reverts it, so `stage status` reports it as drift.
+  if (result === "succeeded" && runbook.overrides)
+    opts.audit?.record({ kind: "stack.override", runId, runbook: runbook.id, ...runbook.overrides(opts.params), ...opts.context });
   opts.audit?.record({ kind: "runbook.end", runId, runbook: runbook.id, dryRun: opts.dryRun, result, failedStep });
-  return { runbook: runbook.id, runId, dryRun: opts.dryRun, result, ...(failedStep ? { failedStep } : {}), steps };
+  return {
+    runbook: runbook.id,
+    runId,
+    dryRun: opts.dryRun,
+    result,
+    ...(failedStep ? { failedStep } : {}),
+    ...(interrupted ? { interrupted } : {}),
+    steps,
+  };
 }
 
 function report(
@@ -239,19 +286,34 @@ function report(
   };
 }
 
-async function withTimeout<T>(work: () => Promise<T>, ms: number, controller: AbortController, step: Step): Promise<T> {
+async function withTimeout<T>(
+  work: () => Promise<T>,
+  ms: number,
+  controller: AbortController,
+  step: Step,
+  operator?: AbortSignal,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const err = new Error(`step ${step.id} timed out after ${Math.round(ms / 1000)} s`);
       controller.abort(err);
       reject(err);
     }, ms);
+    onAbort = () => {
+      const err = new Interrupted(`interrupted during ${step.id}`);
+      controller.abort(err);
+      reject(err);
+    };
+    if (operator?.aborted) onAbort();
+    else operator?.addEventListener("abort", onAbort, { once: true });
   });
   try {
-    return await Promise.race([work(), timedOut]);
+    return await Promise.race([work(), stopped]);
   } finally {
     clearTimeout(timer);
+    if (onAbort) operator?.removeEventListener("abort", onAbort);
   }
 }
 
@@ -264,6 +326,7 @@ function makeContext(
   pollMs: number,
   log: (line: string) => void,
   cleanups: (() => Promise<unknown>)[],
+  progress: Record<string, unknown>,
 ): StepContext {
   const aws: AwsClients = lazyAwsClients(opts.region, calls, opts.dryRun);
   return {
@@ -292,6 +355,9 @@ function makeContext(
     log: (line) => log(`  ${line}`),
     onCleanup(close) {
       cleanups.push(close);
+    },
+    progress(facts) {
+      Object.assign(progress, facts);
     },
   };
 }
