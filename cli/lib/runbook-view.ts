@@ -6,16 +6,12 @@ import type { RunReport, StepReport } from "../../runbooks/lib/run.ts";
 import type { Runbook, Params } from "../../runbooks/lib/types.ts";
 import { describeIdentity, type Identity } from "./identity.ts";
 
-export function maskedParams(runbook: Runbook, params: Params): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(params)) out[k] = runbook.params.find((p) => p.name === k)?.secret ? "[secret]" : v;
-  return out;
-}
+import { maskParams } from "../../runbooks/lib/mask.ts";
 
 /** What the prompt shows before "Run ...? [y/N]". `preview` is a dry run of the same runbook. */
 export function promptDetails(runbook: Runbook, params: Params, identity: Identity, warnings: string[], preview?: RunReport): string[] {
   const lines = [`${runbook.id}: ${runbook.title}`, `  target:     ${describeIdentity(identity)}`];
-  const shown = Object.entries(maskedParams(runbook, params));
+  const shown = Object.entries(maskParams(runbook, params));
   lines.push(`  parameters: ${shown.map(([k, v]) => `${k}=${v}`).join(" ") || "none"}`);
   if (preview) {
     lines.push("  will change:");

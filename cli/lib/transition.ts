@@ -61,12 +61,15 @@ export class TransitionError extends Error {
 const DATA_PARAMS = ["source", "target"] as const;
 
 export async function runTransition(req: TransitionRequest, deps: StageDeps): Promise<TransitionReport> {
+  // The audit log first: a move whose steps cannot be recorded must not start.
+  const audit: AuditSink = openAudit(req.auditPath, req.operator);
   const engine = await deps.engine();
   const steps: TransitionStep[] = [];
-  const audit: AuditSink = openAudit(req.auditPath, req.operator);
   let state = "nothing has changed";
   let from = -1;
   let to = -1;
+  // -1 means "not known yet": a move that fails before the stack answers records null and what was asked.
+  const where = () => ({ from: from < 0 ? null : from, to: to < 0 ? (req.to ?? null) : to, direction: req.direction });
   let outputs: Record<string, unknown> = {};
   // preview writes the target stage into the stack's config; until an update starts, a failure puts it back.
   let configChanged = false;
@@ -84,7 +87,7 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
       const e = err instanceof TransitionError ? err : new TransitionError((err as Error).message, 1, id, state);
       if (configChanged && !updateStarted) await engine.setStage(req.stack, from).catch(() => {});
       steps.push({ id, status: e.exit === 3 ? "refused" : "failed", durationMs: Date.now() - started, detail: e.message });
-      audit.record({ kind: "stage.transition", stack: req.stack, from, to, result: e.exit === 3 ? "refused" : "failed", failedStep: id, error: e.message, state });
+      audit.record({ kind: "stage.transition", stack: req.stack, ...where(), result: e.exit === 3 ? "refused" : "failed", failedStep: id, error: e.message, state });
       throw new TransitionError(e.message, e.exit, id, state, { stack: req.stack, from, to, steps });
     }
   }

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { AuditSink } from "../../cli/lib/audit.ts";
 import { lazyAwsClients, type AwsClients, type RecordedCall, type StepContext } from "./context.ts";
 import type { Params, Runbook, Step } from "./types.ts";
+import { maskParams, scrubber } from "./mask.ts";
 
 export interface RunOptions {
   params: Params;
@@ -140,24 +141,13 @@ export function parseParamFlags(pairs: readonly string[] = []): Record<string, s
   return out;
 }
 
-function secretValues(runbook: Runbook, params: Params): string[] {
-  return runbook.params.filter((p) => p.secret && params[p.name]).map((p) => params[p.name] as string);
-}
-
-function maskParams(runbook: Runbook, params: Params): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(params)) out[k] = runbook.params.find((p) => p.name === k)?.secret ? "[secret]" : v;
-  return out;
-}
-
 export async function runRunbook(runbook: Runbook, opts: RunOptions): Promise<RunReport> {
   const runId = randomUUID();
   const log = opts.log ?? (() => {});
   const pollMs = opts.pollIntervalMs ?? 5000;
   const cleanups: (() => Promise<unknown>)[] = [];
   const outputs: Record<string, Record<string, unknown>> = {};
-  const secrets = secretValues(runbook, opts.params);
-  const scrub = (s: string) => secrets.reduce((acc, v) => acc.split(v).join("[secret]"), s);
+  const scrub = scrubber(runbook, opts.params);
   const steps: StepReport[] = [];
   let failedStep: string | undefined;
   let aborted = false;

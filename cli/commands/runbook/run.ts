@@ -32,7 +32,8 @@ export default class RunbookRun extends BaseCommand {
     const { parseParamFlags, resolveParams, runRunbook, ParamError } = await import("../../../runbooks/lib/run.ts");
     const { checkRegion, resolveIdentity, describeIdentity } = await import("../../lib/identity.ts");
     const { confirm, canAsk } = await import("../../lib/confirm.ts");
-    const { promptDetails, maskedParams } = await import("../../lib/runbook-view.ts");
+    const { promptDetails } = await import("../../lib/runbook-view.ts");
+    const { maskParams } = await import("../../../runbooks/lib/mask.ts");
 
     const auditPath = flags["audit-log"] ?? config.auditLog;
     checkAuditPath(auditPath);
@@ -95,7 +96,7 @@ export default class RunbookRun extends BaseCommand {
         audit,
         signal: interrupt.signal,
         log: (line) => this.progress(line),
-        context: { identity, params: maskedParams(runbook, params), ...(warnings.length ? { warnings } : {}) },
+        context: { identity, params: maskParams(runbook, params), ...(warnings.length ? { warnings } : {}) },
       });
     } finally {
       process.off("SIGINT", onSignal);
