@@ -39,7 +39,7 @@ describe("scale runbook", () => {
     const { runbooks } = json<{ runbooks: { id: string; answersAlarms: string[] }[] }>(await scale(["runbook", "list", "--json"]));
     expect(runbooks.map((r) => r.id)).to.include.members(["db-snapshot", "db-failover", "replica-lag", "scale-tier", "drain-instance", "cache-flush", "cache-warm", "migrate-box-to-rds"]);
     const human = await scale(["runbook", "list"]);
-    expect(human.stdout).to.match(/replica-lag .*\[alarms: rds-replica-lag\]/);
+    expect(human.stdout).to.match(/replica-lag .*rds-replica-lag/);
   });
 
   it("show prints the steps with what each verifies, its timeout and on-failure rule", async () => {
@@ -117,5 +117,20 @@ describe("scale runbook", () => {
     const run = await scale(["runbook", "run", "scale-tier", "--yes", "--audit-log", auditPath, ...tier]);
     expect(run.exit).to.equal(1);
     expect(run.message).to.match(/failed at step set-capacity: AccessDenied.*Done before it: nothing/s);
+  });
+});
+
+describe("scale runbook list --alarm", () => {
+  it("names the runbooks for an alarm id, or for an alarm's physical name", async () => {
+    for (const alarm of ["rds-replica-lag", "prod-rds-replica-lag-9f8e7d"]) {
+      const { runbooks } = json<{ runbooks: { id: string }[] }>(await scale(["runbook", "list", "--alarm", alarm, "--json"]));
+      expect(runbooks.map((r) => r.id), alarm).to.deep.equal(["replica-lag"]);
+    }
+  });
+
+  it("an unknown alarm exits 2 listing the real ones", async () => {
+    const run = await scale(["runbook", "list", "--alarm", "disk-on-fire"]);
+    expect(run.exit).to.equal(2);
+    expect(run.message).to.include("rds-replica-lag");
   });
 });
