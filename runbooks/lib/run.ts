@@ -334,11 +334,12 @@ function makeContext(
       return action();
     },
     async waitFor(what, probe) {
+      const started = Date.now();
       for (;;) {
         if (signal.aborted) throw new Error(`gave up waiting for ${what}: ${(signal.reason as Error)?.message}`);
         const value = await probe();
         if (value !== undefined && value !== false) return value;
-        log(`  waiting for ${what}`);
+        log(`  waiting for ${what} (${Math.round((Date.now() - started) / 1000)} s)`);
         await sleep(pollMs, undefined, { signal }).catch(() => {});
       }
     },
