@@ -44,6 +44,9 @@ export abstract class StageMoveCommand extends BaseCommand {
       if (err instanceof ParamError) this.usageError(err.message);
       throw err;
     }
+    const identity = await stageDeps().identity({ stack, region });
+    const { describeIdentity } = await import("./identity.ts");
+    this.progress(`stage ${direction} on ${describeIdentity(identity)}`);
     try {
       const report = await runTransition(
         {
@@ -55,6 +58,7 @@ export abstract class StageMoveCommand extends BaseCommand {
           auditPath,
           operator: config.operator,
           region,
+          identity,
           log: (line) => this.progress(line),
           confirm: (question) => confirm(question, { yes: flags.yes }),
         },

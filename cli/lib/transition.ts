@@ -7,6 +7,7 @@
  */
 import { openAudit, readAudit, type AuditSink } from "./audit.ts";
 import type { Confirmation } from "./confirm.ts";
+import type { Identity } from "./identity.ts";
 import type { StageDeps } from "./stage-deps.ts";
 import type { ChangeLike, PlanLike } from "./planner.ts";
 import { runRunbook, resolveParams } from "../../runbooks/lib/run.ts";
@@ -24,6 +25,8 @@ export interface TransitionRequest {
   auditPath: string;
   operator: string;
   region: string;
+  /** Who the move acts as: in the prompt and in every audit record of the move. */
+  identity?: Identity;
   log: (line: string) => void;
   confirm: (question: string) => Promise<Confirmation>;
 }
@@ -62,7 +65,7 @@ const DATA_PARAMS = ["source", "target"] as const;
 
 export async function runTransition(req: TransitionRequest, deps: StageDeps): Promise<TransitionReport> {
   // The audit log first: a move whose steps cannot be recorded must not start.
-  const audit: AuditSink = openAudit(req.auditPath, req.operator);
+  const audit: AuditSink = openAudit(req.auditPath, req.operator, req.identity ? { identity: req.identity } : {});
   const engine = await deps.engine();
   const steps: TransitionStep[] = [];
   let state = "nothing has changed";
@@ -143,7 +146,8 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
   });
 
   await step("confirm", async () => {
-    const answer = await req.confirm(`Move stack ${req.stack} from stage ${from} to ${to}?`);
+    const who = req.identity?.account ? ` (account ${req.identity.account}, region ${req.identity.region})` : "";
+    const answer = await req.confirm(`Move stack ${req.stack}${who} from stage ${from} to ${to}?`);
     if (answer === "yes") return;
     throw refuse(answer === "no-tty" ? "no terminal to confirm the move: pass --yes to run it unattended" : "not confirmed; nothing was changed");
   });

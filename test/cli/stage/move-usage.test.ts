@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { join } from "node:path";
 import { useStageDeps } from "../../../cli/lib/stage-deps.ts";
 import { scale } from "../run-scale.ts";
-import { FakeEngine, FakePlanner } from "./fakes.ts";
+import { FakeEngine, FakePlanner, fakeIdentity } from "./fakes.ts";
 import { tempDir } from "../../support/tmp.ts";
 
 describe("scale stage up / down: usage mistakes exit 2 before Pulumi is needed", () => {
@@ -11,7 +11,7 @@ describe("scale stage up / down: usage mistakes exit 2 before Pulumi is needed",
   beforeEach(() => {
     engine = new FakeEngine(2, {});
     // An engine that is never asked: a usage mistake must be caught before the stack is looked at.
-    restore = useStageDeps({ engine: async () => engine, planner: async () => new FakePlanner() });
+    restore = useStageDeps({ identity: fakeIdentity, engine: async () => engine, planner: async () => new FakePlanner() });
   });
   afterEach(() => restore());
   const audit = () => join(tempDir("scale-usage"), "audit.jsonl");

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { useStageDeps } from "../../../cli/lib/stage-deps.ts";
 import { openAudit } from "../../../cli/lib/audit.ts";
 import { json, scale } from "../run-scale.ts";
-import { FakeEngine, FakePlanner } from "./fakes.ts";
+import { FakeEngine, FakePlanner, fakeIdentity } from "./fakes.ts";
 import type { TransitionReport } from "../../../cli/lib/transition.ts";
 import { tempDir } from "../../support/tmp.ts";
 
@@ -33,7 +33,7 @@ describe("scale stage up / down", () => {
     engine = new FakeEngine(2, { endpoint, databaseEndpoint: "db.internal" });
     planner = new FakePlanner();
     auditPath = join(tempDir("scale-stage"), "audit.jsonl");
-    restore = useStageDeps({ engine: async () => engine, planner: async () => planner, healthTimeoutMs: 300, healthIntervalMs: 20 });
+    restore = useStageDeps({ identity: fakeIdentity, engine: async () => engine, planner: async () => planner, healthTimeoutMs: 300, healthIntervalMs: 20 });
   });
   afterEach(() => restore());
 
@@ -115,7 +115,7 @@ describe("scale stage up / down", () => {
     this.timeout(120_000);
     restore();
     const { stacksPlanner } = await import("../../../cli/lib/planner.ts");
-    restore = useStageDeps({ engine: async () => engine, planner: stacksPlanner, healthTimeoutMs: 300, healthIntervalMs: 20 });
+    restore = useStageDeps({ identity: fakeIdentity, engine: async () => engine, planner: stacksPlanner, healthTimeoutMs: 300, healthIntervalMs: 20 });
     engine.stage = 1;
     const run = await up("--yes", "--json");
     expect(run.exit, run.stdout).to.equal(0);
@@ -160,7 +160,7 @@ describe("scale stage up / down", () => {
   it("says how to install the Pulumi CLI when it is missing (exit 1)", async () => {
     restore();
     const { PulumiCliMissing } = await import("../../../cli/lib/engine.ts");
-    restore = useStageDeps({ engine: async () => Promise.reject(new PulumiCliMissing()) });
+    restore = useStageDeps({ identity: fakeIdentity, engine: async () => Promise.reject(new PulumiCliMissing()) });
     const run = await up("--yes");
     expect(run.exit).to.equal(1);
     expect(run.message).to.match(/Pulumi CLI is not installed[\s\S]*get\.pulumi\.com/);
