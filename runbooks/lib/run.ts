@@ -100,6 +100,8 @@ export function resolveParams(runbook: Runbook, given: Record<string, string>): 
 
 const URL_FORMS = {
   mysql: { protocols: ["mysql:", "mariadb:"], example: "mysql://user:password@host:3306/dbname" },
+  /** A MySQL server where no database is needed (a replica's process list). */
+  "mysql-server": { protocols: ["mysql:", "mariadb:"], example: "mysql://user:password@host:3306" },
   redis: { protocols: ["redis:", "rediss:"], example: "redis://host:6379 or rediss://:token@host:6379" },
   http: { protocols: ["http:", "https:"], example: "https://app.example.com" },
 } as const;

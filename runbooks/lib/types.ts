@@ -17,7 +17,7 @@ export interface ParamSpec {
   /** Masked in the audit log and in output. */
   secret?: boolean;
   /** The value is a URL of this kind (mysql: with a database name), checked before the first step. */
-  url?: "mysql" | "redis" | "http";
+  url?: "mysql" | "mysql-server" | "redis" | "http";
   /** With --stack, the CLI finds this value among the stack's resources (by their scale:stack tag) when it is not given. */
   fromStack?: "box-instance" | "db-instance" | "group" | "target-group" | "queue" | "dlq";
   /** The value is a whole number in this range, checked before the first step. */
