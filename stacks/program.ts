@@ -137,12 +137,18 @@ export function buildStack(config: StackConfig): StackOutputs {
     database ? pulumi.all([database.primary, pulumi.all(database.replicas), database.appPassword, database.master]) : undefined,
     box?.databaseEndpoint,
     cache ? pulumi.all([cache.primary, cache.authToken]) : undefined,
-  ]).apply(([regionName, rds, boxDb, redis]) => ({
+    queue?.urlAttribute,
+    uploads?.nameAttribute,
+    archive?.nameAttribute,
+  ]).apply(([regionName, rds, boxDb, redis, queueUrl, uploadsBucket, archiveBucket]) => ({
     region: regionName,
     database: rds
       ? { kind: "rds" as const, primary: rds[0], replicas: rds[1], appPassword: rds[2], master: rds[3] }
       : { kind: "box" as const, endpoint: boxDb! },
     ...(redis ? { cache: { primary: redis[0], authToken: redis[1] } } : {}),
+    ...(queueUrl ? { queue: { url: queueUrl } } : {}),
+    ...(uploadsBucket ? { uploads: { bucket: uploadsBucket } } : {}),
+    ...(archiveBucket ? { archive: { bucket: archiveBucket, afterDays: config.archiveAfterDays } } : {}),
   }));
 
   return {
