@@ -22,6 +22,8 @@ export interface PlannedResource {
   retainOnDelete: boolean;
   /** Inputs the engine ignores on update (`ignoreChanges`); not in the contract's JSON either. */
   ignoreChanges: string[];
+  /** The provider reference (`urn::id`) it is registered with; "" for the default provider. Not in the JSON. */
+  provider: string;
   /** Inputs as registered; secrets replaced by "[secret]". */
   inputs: Record<string, unknown>;
 }
@@ -130,6 +132,7 @@ interface RegisterRequest {
   getProtect(): boolean;
   getRetainondelete(): boolean;
   getIgnorechangesList(): string[];
+  getProvider(): string;
   getObject(): unknown;
 }
 
@@ -139,7 +142,7 @@ async function record(pulumi: typeof import("@pulumi/pulumi"), req: RegisterRequ
   const parent = req.getParent() || null;
   const inputs = scrub(pulumi.runtime.deserializeProperties(req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0])) as Record<string, unknown>;
   into.push({ urn: urnOf(pulumi, parent, type, name), type, name, parent, protect: req.getProtect(),
-    retainOnDelete: req.getRetainondelete(), ignoreChanges: req.getIgnorechangesList(), inputs });
+    retainOnDelete: req.getRetainondelete(), ignoreChanges: req.getIgnorechangesList(), provider: req.getProvider(), inputs });
 }
 
 // The same rule the mock monitor uses, so the recorded URN is the one resources resolve to.
