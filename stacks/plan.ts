@@ -2,6 +2,7 @@
  * The offline plan: runs the Pulumi program for a stage under the SDK's mocks (no cloud credentials, no Pulumi CLI)
  * and returns the resources in the shape of contracts.md §1. @pulumi/* is imported lazily, inside the functions.
  */
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseStackConfig, PROJECT, StackConfigError } from "./config.ts";
@@ -55,7 +56,8 @@ export interface PlanOptions {
 }
 
 /** The repository's example stack configuration. */
-export const EXAMPLE_CONFIG = fileURLToPath(new URL("../Pulumi.example.yaml", import.meta.url));
+// Beside Pulumi.yaml: one folder up from stacks/, two from the compiled CLI's dist/stacks/.
+export const EXAMPLE_CONFIG = [fileURLToPath(new URL("../Pulumi.example.yaml", import.meta.url)), fileURLToPath(new URL("../../Pulumi.example.yaml", import.meta.url))].find((f) => existsSync(f))!;
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
