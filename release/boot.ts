@@ -1,6 +1,7 @@
 /**
  * bin/scale-boot: the release's boot program, run as root by user data once the archive is unpacked:
- *   scale-boot --tier box|read|write|worker --runtime /etc/scale-app/runtime.json [--root DIR]
+ *   scale-boot --tier box|read|write|worker --runtime /etc/scale-app/runtime.json [--root DIR] [--user NAME]
+ * (--root and --user are for tests: a folder standing for `/`, and an existing user instead of `scale`.)
  * Exit codes: 0 booted, 1 a step failed (the message names it), 2 usage.
  */
 import { dirname, join } from "node:path";
@@ -10,12 +11,12 @@ import { awsBackend } from "../runtime/aws-backend.ts";
 import { TIERS, type Tier } from "../runtime/sources.ts";
 import { bootServer, serverPaths } from "./server-boot.ts";
 
-const USAGE = "usage: scale-boot --tier box|read|write|worker --runtime FILE [--root DIR]";
+const USAGE = "usage: scale-boot --tier box|read|write|worker --runtime FILE [--root DIR] [--user NAME]";
 
 async function main(): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { tier: { type: "string" }, runtime: { type: "string" }, root: { type: "string", default: "/" }, help: { type: "boolean", short: "h" } }, strict: true }));
+    ({ values } = parseArgs({ options: { tier: { type: "string" }, runtime: { type: "string" }, root: { type: "string", default: "/" }, user: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -37,7 +38,7 @@ async function main(): Promise<number> {
   try {
     const region = process.env.AWS_REGION;
     const result = await bootServer({
-      tier: values.tier as Tier, runtimeFile: values.runtime, releaseDir, root: values.root,
+      tier: values.tier as Tier, runtimeFile: values.runtime, releaseDir, root: values.root, ...(values.user ? { user: values.user } : {}),
       backend: awsBackend({ region: region ?? (await regionFromRuntime(values.runtime)), generatedDir: serverPaths(values.root).generatedDir }),
       log: (line) => console.log(`scale-boot: ${line}`),
     });

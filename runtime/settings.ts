@@ -35,6 +35,11 @@ export interface RuntimeFacts {
     | { kind: "rds"; primary: Endpoint; replicas: Endpoint[]; appPassword: SecretRef; master: SecretRef };
   /** ElastiCache (from stage 3): the primary endpoint and the AUTH token's secret. */
   cache?: { primary: Endpoint; authToken: SecretRef };
+  /** Stage 5's photo job queue: its URL. */
+  queue?: { url: Attribute };
+  /** Stage 5's buckets: photos' originals and thumbnails, and old items; how many days make an item old. */
+  uploads?: { bucket: Attribute };
+  archive?: { bucket: Attribute; afterDays: number };
 }
 
 /** How one tier runs. */
@@ -137,6 +142,24 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
         parts: { token: secret(ctx, cache.authToken), host: attribute(ctx, cache.primary.host), port: attribute(ctx, cache.primary.port) },
       };
     },
+  },
+  // Every tier of a stage with the queue and buckets gets them, the read tier too: a process without QUEUE_URL would
+  // run the photo worker itself (in-process mode) on the shared outbox, writing thumbnails to its own disk.
+  {
+    name: "QUEUE_URL", readers: ["app"], summary: "every tier of a stage with the job queue (stage 5): the queue's URL (the app relays its outbox there, the worker long-polls it)",
+    value: (ctx) => (ctx.facts.queue ? attribute(ctx, ctx.facts.queue.url) : undefined),
+  },
+  {
+    name: "UPLOADS_BUCKET", readers: ["app"], summary: "every tier of a stage with the uploads bucket (stage 5): photos' originals and thumbnails",
+    value: (ctx) => (ctx.facts.uploads ? attribute(ctx, ctx.facts.uploads.bucket) : undefined),
+  },
+  {
+    name: "ARCHIVE_BUCKET", readers: ["app"], summary: "every tier of a stage with the archive bucket (stage 5): where old items go, month by month",
+    value: (ctx) => (ctx.facts.archive ? attribute(ctx, ctx.facts.archive.bucket) : undefined),
+  },
+  {
+    name: "ARCHIVE_AFTER_DAYS", readers: ["app"], summary: "the worker tier, with the archive bucket: items older than this many days move there (config `archiveAfterDays`); only the worker runs that job",
+    value: (ctx) => (ctx.facts.archive && ctx.profile.tier === "worker" ? String(ctx.facts.archive.afterDays) : undefined),
   },
   {
     name: "DATABASE_ADMIN_URL", readers: ["migrate"],

@@ -33,6 +33,8 @@ export interface AppTiersArgs {
   autoscaling: boolean;
   /** CloudFront's origin-facing prefix list: the only source the ALB admits. */
   cloudFrontPrefixListId: pulumi.Input<string>;
+  /** The stack's tagged provider, for every component here. */
+  tagged: pulumi.ComponentResourceOptions;
 }
 
 /** Days the ALB's access logs are kept. */
@@ -42,16 +44,16 @@ const PROXY_HOPS = 2;
 
 export function createAppTiers(args: AppTiersArgs): Tiers {
   const { config, network, queue } = args;
-  const cert = new Certificate("origin-cert", { domainName: `origin.${config.domain}`, hostedZoneId: config.hostedZoneId });
+  const cert = new Certificate("origin-cert", { domainName: `origin.${config.domain}`, hostedZoneId: config.hostedZoneId }, args.tagged);
   // A bucket holds data, so it is protected and retained like any other: a move below stage 2 leaves the logs in AWS.
   const logs = new PrivateBucket("alb-logs", {
     purpose: "load balancer access logs", encryption: "s3", expireAfterDays: ACCESS_LOG_DAYS,
     elbLogDeliveryArn: aws.elb.getServiceAccountOutput({}).arn,
-  });
+  }, args.tagged);
   const lb = new LoadBalancer("web", {
     vpcId: network.vpcId, vpcCidr: network.cidrBlock, subnetIds: network.publicSubnetIds,
     certificateArn: cert.arn, cloudFrontPrefixListId: args.cloudFrontPrefixListId, accessLogBucket: logs.readyBucketName,
-  });
+  }, args.tagged);
   const schedule = args.autoscaling && config.schedule ? {
     timeZone: config.schedule.timeZone, start: config.schedule.businessHoursStart, end: config.schedule.businessHoursEnd,
     businessHoursMin: config.schedule.businessHoursMinRead,
@@ -67,21 +69,21 @@ export function createAppTiers(args: AppTiersArgs): Tiers {
       runtime: args.runtimes.slot({ tier: "read", proxyHops: PROXY_HOPS, migrates: false }),
       target: { targetGroupArn: lb.readTargetGroupArn, albSecurityGroupId: lb.securityGroupId, resourceLabel: pulumi.interpolate`${lb.arnSuffix}/${lb.targetGroupArnSuffixes[0]!}` },
       scaling: args.autoscaling ? { cpuPercent: 60, requestsPerTarget: 1000 } : undefined, schedule,
-    }),
+    }, args.tagged),
     // Every write server runs the migration step before its service starts (the step is idempotent and locks).
     write: new AppTier("write", {
       ...common, tier: "write", instanceType: config.instanceTypes.write, capacity: config.capacity.write,
       runtime: args.runtimes.slot({ tier: "write", proxyHops: PROXY_HOPS, migrates: true }),
       target: { targetGroupArn: lb.writeTargetGroupArn, albSecurityGroupId: lb.securityGroupId, resourceLabel: pulumi.interpolate`${lb.arnSuffix}/${lb.targetGroupArnSuffixes[1]!}` },
       scaling: args.autoscaling ? { cpuPercent: 60, requestsPerTarget: 500 } : undefined,
-    }),
+    }, args.tagged),
   };
   if (queue) {
     apps.worker = new AppTier("worker", {
       ...common, tier: "worker", instanceType: config.instanceTypes.worker, capacity: config.capacity.worker,
       runtime: args.runtimes.slot({ tier: "worker", migrates: false }),
       backlogScaling: { queueName: queue.name, messagesPerInstance: 100 },
-    });
+    }, args.tagged);
   }
   return { loadBalancer: lb, apps };
 }

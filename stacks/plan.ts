@@ -2,6 +2,7 @@
  * The offline plan: runs the Pulumi program for a stage under the SDK's mocks (no cloud credentials, no Pulumi CLI)
  * and returns the resources in the shape of contracts.md §1. @pulumi/* is imported lazily, inside the functions.
  */
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseStackConfig, PROJECT, StackConfigError } from "./config.ts";
@@ -22,6 +23,8 @@ export interface PlannedResource {
   retainOnDelete: boolean;
   /** Inputs the engine ignores on update (`ignoreChanges`); not in the contract's JSON either. */
   ignoreChanges: string[];
+  /** The provider reference (`urn::id`) it is registered with; "" for the default provider. Not in the JSON. */
+  provider: string;
   /** Inputs as registered; secrets replaced by "[secret]". */
   inputs: Record<string, unknown>;
 }
@@ -53,7 +56,8 @@ export interface PlanOptions {
 }
 
 /** The repository's example stack configuration. */
-export const EXAMPLE_CONFIG = fileURLToPath(new URL("../Pulumi.example.yaml", import.meta.url));
+// Beside Pulumi.yaml: one folder up from stacks/, two from the compiled CLI's dist/stacks/.
+export const EXAMPLE_CONFIG = [fileURLToPath(new URL("../Pulumi.example.yaml", import.meta.url)), fileURLToPath(new URL("../../Pulumi.example.yaml", import.meta.url))].find((f) => existsSync(f))!;
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -130,6 +134,7 @@ interface RegisterRequest {
   getProtect(): boolean;
   getRetainondelete(): boolean;
   getIgnorechangesList(): string[];
+  getProvider(): string;
   getObject(): unknown;
 }
 
@@ -139,7 +144,7 @@ async function record(pulumi: typeof import("@pulumi/pulumi"), req: RegisterRequ
   const parent = req.getParent() || null;
   const inputs = scrub(pulumi.runtime.deserializeProperties(req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0])) as Record<string, unknown>;
   into.push({ urn: urnOf(pulumi, parent, type, name), type, name, parent, protect: req.getProtect(),
-    retainOnDelete: req.getRetainondelete(), ignoreChanges: req.getIgnorechangesList(), inputs });
+    retainOnDelete: req.getRetainondelete(), ignoreChanges: req.getIgnorechangesList(), provider: req.getProvider(), inputs });
 }
 
 // The same rule the mock monitor uses, so the recorded URN is the one resources resolve to.

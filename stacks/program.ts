@@ -8,6 +8,7 @@ import type { StackConfig } from "./config.ts";
 import { getStage } from "./stages.ts";
 import { physicalName } from "./names.ts";
 import { TierRuntimes } from "./tier-runtimes.ts";
+import { taggedProvider } from "./tagging.ts";
 import { parseS3Url, type Release } from "./user-data.ts";
 import { createAppTiers } from "./app-tiers.ts";
 import { APP_PORT } from "../runtime/servers.ts";
@@ -51,22 +52,24 @@ export function buildStack(config: StackConfig): StackOutputs {
   const stage = getStage(config.stage);
   const on = stage.components;
   const stack = pulumi.getStack();
+  // Every component on the provider that tags its resources with the stack's name.
+  const tagged = taggedProvider(stack);
   const release: Release = { version: config.release.version, sha256: config.release.sha256, ...parseS3Url(config.release.artifact) };
   const region = aws.getRegionOutput().region;
   const alerts = new Alerts("alerts", {
     endpoint: config.alertEndpoint,
     protocol: config.alertEndpoint?.startsWith("https://") ? "https" : "email",
-  });
+  }, tagged);
 
   const [cdnArn, setCdnArn] = pulumi.deferredOutput<string | undefined>();
-  const staticBucket = on.staticContent ? new PrivateBucket("static", { purpose: "static content", encryption: "s3", cloudFrontDistributionArn: cdnArn }) : undefined;
-  const uploads = on.dataLifecycle ? new PrivateBucket("uploads", { purpose: "user uploads and derived files", transitionAfterDays: config.archiveAfterDays, transitionStorageClass: "STANDARD_IA" }) : undefined;
-  const archive = on.dataLifecycle ? new PrivateBucket("archive", { purpose: `data older than ${config.archiveAfterDays} days`, transitionAfterDays: config.archiveAfterDays, transitionStorageClass: "GLACIER_IR" }) : undefined;
+  const staticBucket = on.staticContent ? new PrivateBucket("static", { purpose: "static content", encryption: "s3", cloudFrontDistributionArn: cdnArn }, tagged) : undefined;
+  const uploads = on.dataLifecycle ? new PrivateBucket("uploads", { purpose: "user uploads and derived files", transitionAfterDays: config.archiveAfterDays, transitionStorageClass: "STANDARD_IA" }, tagged) : undefined;
+  const archive = on.dataLifecycle ? new PrivateBucket("archive", { purpose: `data older than ${config.archiveAfterDays} days`, transitionAfterDays: config.archiveAfterDays, transitionStorageClass: "GLACIER_IR" }, tagged) : undefined;
   const dataBucketArns = [staticBucket, uploads, archive].flatMap((b) => (b ? [b.arn] : []));
 
   const network = new Network("net", {
     azCount: config.azCount, s3BucketArns: [`arn:aws:s3:::${release.bucket}`, ...dataBucketArns], interfaceEndpoints: on.network.interfaceEndpoints,
-  });
+  }, tagged);
   const cloudFront = aws.ec2.getManagedPrefixListOutput({ name: "com.amazonaws.global.cloudfront.origin-facing" });
   // The servers come before the database and cache (whose security groups admit them): their runtimes are deferred.
   const runtimes = new TierRuntimes();
@@ -80,11 +83,11 @@ export function buildStack(config: StackConfig): StackOutputs {
     // Behind CloudFront: one X-Forwarded-For hop. The box runs the migration step while it is the only server.
     runtime: runtimes.slot({ tier: "box", proxyHops: 1, migrates: true }),
     writableBucketArns: staticBucket ? [staticBucket.arn] : [],
-  }) : undefined;
+  }, tagged) : undefined;
 
-  const queue = on.queue ? new Queue("jobs", {}) : undefined;
+  const queue = on.queue ? new Queue("jobs", {}, tagged) : undefined;
   const tiers = on.appTiers ? createAppTiers({
-    config, network, release, region, runtimes, writeBucketArns: dataBucketArns, queue, autoscaling: on.appTiers.autoscaling,
+    config, network, release, region, runtimes, writeBucketArns: dataBucketArns, queue, tagged, autoscaling: on.appTiers.autoscaling,
     cloudFrontPrefixListId: cloudFront.id,
   }) : undefined;
 
@@ -96,29 +99,29 @@ export function buildStack(config: StackConfig): StackOutputs {
     vpcId: network.vpcId, subnetIds: network.privateSubnetIds, availabilityZones: network.availabilityZones, clients,
     instanceClass: config.dbInstanceClass, storageGiB: config.dbStorageGiB, maxStorageGiB: config.dbMaxStorageGiB,
     multiAz: on.database.multiAz, replicaCount: on.database.readReplicas ? config.replicaCount : 0,
-  }) : undefined;
+  }, tagged) : undefined;
   const cache = on.cache ? new Cache("cache", {
     replicationGroupId: physicalName(stack, "cache"),
     vpcId: network.vpcId, subnetIds: network.privateSubnetIds, nodeType: config.cacheNodeType,
     clients: Object.fromEntries(Object.entries(tiers?.apps ?? {}).map(([t, a]) => [t, a.securityGroupId])),
     authToken: pulumi.secret(config.cacheAuthToken ?? ""),
-  }) : undefined;
+  }, tagged) : undefined;
 
   // HTTPS from stage 0: CloudFront terminates it (a bare instance can hold no ACM certificate and reaches no ACME
   // server), and calls the box over HTTP on the app's port, then the ALB over HTTPS (docs/stacks.md).
   const cdn = new Cdn("cdn", {
     domain: config.domain, hostedZoneId: config.hostedZoneId, staticBucketDomainName: staticBucket?.regionalDomainName,
     app: tiers ? { domainName: `origin.${config.domain}`, protocol: "https" } : { domainName: box!.publicDns, protocol: "http", port: APP_PORT },
-  });
+  }, tagged);
   setCdnArn(cdn.distributionArn);
   new Dns("dns", {
     hostedZoneId: config.hostedZoneId, domain: config.domain,
     target: { alias: { name: cdn.domainName, zoneId: cdn.hostedZoneId } },
     aliases: tiers ? { origin: { name: tiers.loadBalancer.dnsName, zoneId: tiers.loadBalancer.zoneId } } : {},
-  });
+  }, tagged);
 
   if (archive && config.warehouse) {
-    new Warehouse("warehouse", { physicalName: physicalName(stack, "warehouse"), vpcId: network.vpcId, subnetIds: network.privateSubnetIds, archiveBucketArn: archive.arn });
+    new Warehouse("warehouse", { physicalName: physicalName(stack, "warehouse"), vpcId: network.vpcId, subnetIds: network.privateSubnetIds, archiveBucketArn: archive.arn }, tagged);
   }
 
   if (on.monitoring && tiers && database && cache) {
@@ -129,7 +132,7 @@ export function buildStack(config: StackConfig): StackOutputs {
       database: { primaryId: database.primaryIdentifier, replicaIds: database.replicaIdentifiers },
       cache: { nodeIds: cache.nodeIds },
       queue: queue ? { name: queue.name, deadLetterName: queue.deadLetterName } : undefined,
-    });
+    }, tagged);
   }
 
   const facts: pulumi.Output<RuntimeFacts> = pulumi.all([
@@ -137,12 +140,18 @@ export function buildStack(config: StackConfig): StackOutputs {
     database ? pulumi.all([database.primary, pulumi.all(database.replicas), database.appPassword, database.master]) : undefined,
     box?.databaseEndpoint,
     cache ? pulumi.all([cache.primary, cache.authToken]) : undefined,
-  ]).apply(([regionName, rds, boxDb, redis]) => ({
+    queue?.urlAttribute,
+    uploads?.nameAttribute,
+    archive?.nameAttribute,
+  ]).apply(([regionName, rds, boxDb, redis, queueUrl, uploadsBucket, archiveBucket]) => ({
     region: regionName,
     database: rds
       ? { kind: "rds" as const, primary: rds[0], replicas: rds[1], appPassword: rds[2], master: rds[3] }
       : { kind: "box" as const, endpoint: boxDb! },
     ...(redis ? { cache: { primary: redis[0], authToken: redis[1] } } : {}),
+    ...(queueUrl ? { queue: { url: queueUrl } } : {}),
+    ...(uploadsBucket ? { uploads: { bucket: uploadsBucket } } : {}),
+    ...(archiveBucket ? { archive: { bucket: archiveBucket, afterDays: config.archiveAfterDays } } : {}),
   }));
 
   return {

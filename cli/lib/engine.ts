@@ -2,6 +2,8 @@
  * The deployment engine behind `scale stage status|up|down`: an interface, so tests fake it and the
  * real one (Pulumi's Automation API, which shells out to the Pulumi CLI) loads only when used.
  */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export interface ChangeSummary {
@@ -45,7 +47,8 @@ export class PulumiCliMissing extends Error {
   }
 }
 
-const PROJECT_DIR = fileURLToPath(new URL("../../", import.meta.url));
+// The checkout (Pulumi.yaml's folder); from the compiled CLI in dist/, one folder up.
+const PROJECT_DIR = ((dir) => (existsSync(join(dir, "Pulumi.yaml")) ? dir : dirname(dir)))(fileURLToPath(new URL("../..", import.meta.url)));
 
 function isMissingCli(err: unknown): boolean {
   const e = err as { commandResult?: { err?: { code?: string } }; code?: string; message?: string };

@@ -54,8 +54,10 @@ function group<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
 /** Lines describing the plan's resources by component. */
 export function formatPlan(plan: Plan): string[] {
   const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
-  const custom = plan.resources.filter((r) => !r.type.startsWith("scale:"));
-  const lines = [`stage ${plan.stage} (${plan.name}): ${custom.length} cloud resources in ${plan.resources.length - custom.length} components`];
+  // Providers (the stack's tagged AWS provider) are configuration, not cloud resources.
+  const custom = plan.resources.filter((r) => !r.type.startsWith("scale:") && !r.type.startsWith("pulumi:providers:"));
+  const components = plan.resources.filter((r) => r.type.startsWith("scale:")).length;
+  const lines = [`stage ${plan.stage} (${plan.name}): ${custom.length} cloud resources in ${components} components`];
   for (const [component, members] of group(custom, (r) => componentOf(r.urn, byUrn))) {
     lines.push("", `${component}`);
     for (const r of members) lines.push(`  ${r.type} ${r.name}${isStateful(r) ? ` ${STATEFUL_MARK}` : ""}${r.protect ? " protected" : ""}`);

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { stackTags } from "../tagging.ts";
 import { Certificate } from "./certificate.ts";
 
 /** Arguments of the Cdn component. */
@@ -43,7 +44,7 @@ export class Cdn extends pulumi.ComponentResource {
   constructor(name: string, args: CdnArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scale:aws:Cdn", name, {}, opts);
     validateCdnArgs(args);
-    const usEast1 = new aws.Provider(`${name}-us-east-1`, { region: "us-east-1" }, { parent: this });
+    const usEast1 = new aws.Provider(`${name}-us-east-1`, { region: "us-east-1", defaultTags: stackTags(pulumi.getStack()) }, { parent: this });
     const cert = new Certificate(`${name}-cert`, { domainName: args.domain, hostedZoneId: args.hostedZoneId }, { parent: this, provider: usEast1 });
     const oac = args.staticBucketDomainName === undefined ? undefined : new aws.cloudfront.OriginAccessControl(`${name}-oac`, {
       originAccessControlOriginType: "s3", signingBehavior: "always", signingProtocol: "sigv4",

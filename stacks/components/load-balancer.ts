@@ -58,8 +58,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
     this.arnSuffix = alb.arnSuffix;
     this.zoneId = alb.zoneId;
 
-    const read = this.createTargetGroup(`${name}-read`, args);
-    const write = this.createTargetGroup(`${name}-write`, args);
+    const read = this.createTargetGroup(`${name}-read`, "read", args);
+    const write = this.createTargetGroup(`${name}-write`, "write", args);
     this.readTargetGroupArn = read.arn;
     this.writeTargetGroupArn = write.arn;
     this.targetGroupArnSuffixes = [read.arnSuffix, write.arnSuffix];
@@ -80,8 +80,10 @@ export class LoadBalancer extends pulumi.ComponentResource {
     this.registerOutputs({ dnsName: this.dnsName });
   }
 
-  private createTargetGroup(name: string, args: LoadBalancerArgs): aws.lb.TargetGroup {
+  private createTargetGroup(name: string, tier: "read" | "write", args: LoadBalancerArgs): aws.lb.TargetGroup {
     return new aws.lb.TargetGroup(name, {
+      // The tier whose servers it holds: what a deploy or an on-call search looks the group up by.
+      tags: { "scale:tier": tier },
       vpcId: args.vpcId, port: APP_PORT, protocol: "HTTP", targetType: "instance", deregistrationDelay: 30,
       healthCheck: { path: args.healthCheckPath ?? HEALTH_CHECK_PATH, matcher: "200", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
     }, { parent: this });

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import type { Attribute } from "../../runtime/settings.ts";
 
 /** Arguments of the PrivateBucket component. */
 export interface PrivateBucketArgs {
@@ -53,6 +54,8 @@ export class PrivateBucket extends pulumi.ComponentResource {
   readonly regionalDomainName: pulumi.Output<string>;
   /** The bucket's name once its policy is in place (what a writer such as the ALB's log delivery must wait for). */
   readonly readyBucketName: pulumi.Output<string>;
+  /** The bucket's name as the runtime names it (the bucket's URN and output). */
+  readonly nameAttribute: pulumi.Output<Attribute>;
 
   constructor(name: string, args: PrivateBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scale:aws:PrivateBucket", name, {}, opts);
@@ -63,6 +66,7 @@ export class PrivateBucket extends pulumi.ComponentResource {
     this.bucketName = bucket.bucket;
     this.arn = bucket.arn;
     this.regionalDomainName = bucket.bucketRegionalDomainName;
+    this.nameAttribute = pulumi.all([bucket.urn, bucket.bucket]).apply(([urn, value]) => ({ urn, output: "bucket", value }));
 
     const block = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
       bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import type { Attribute } from "../../runtime/settings.ts";
 
 /** Arguments of the Queue component. */
 export interface QueueArgs {
@@ -18,6 +19,8 @@ export class Queue extends pulumi.ComponentResource {
   readonly arn: pulumi.Output<string>;
   readonly name: pulumi.Output<string>;
   readonly deadLetterName: pulumi.Output<string>;
+  /** The queue's URL as the runtime names it (the queue's URN and output). */
+  readonly urlAttribute: pulumi.Output<Attribute>;
 
   constructor(name: string, args: QueueArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scale:aws:Queue", name, {}, opts);
@@ -32,6 +35,7 @@ export class Queue extends pulumi.ComponentResource {
     this.arn = queue.arn;
     this.name = queue.name;
     this.deadLetterName = dlq.name;
+    this.urlAttribute = pulumi.all([queue.urn, queue.url]).apply(([urn, url]) => ({ urn, output: "url", value: url }));
     this.registerOutputs({ url: this.url });
   }
 }

@@ -18,7 +18,11 @@ type Parser = (env: Record<string, string>) => Record<string, unknown>;
 
 // Values with the right shape: a host, a port, a secret. The files are written, as the boot program would.
 const placeholders: RuntimeBackend = {
-  output: async (v) => (v.output === "port" || v.output.endsWith("Port") ? "3306" : `${v.output.toLowerCase()}.placeholder.internal`),
+  output: async (v) => {
+    if (v.output === "port" || v.output.endsWith("Port")) return "3306";
+    if (v.output === "url") return "https://sqs.placeholder.internal/123456789012/queue";
+    return `${v.output.toLowerCase()}.placeholder.internal`;
+  },
   secret: async () => "placeholder-secret",
   generated: async () => "placeholder-generated",
 };
@@ -76,6 +80,26 @@ describe("runtime contract: the stacks' runtime is what the service's parser rea
     expect(config.DATABASE_REPLICA_URLS).to.have.length(2);
   });
 
+  it("gives stage 5's tiers the queue and the buckets, and the worker the archive age, as the parser reads them", async () => {
+    const stage5 = plans[5]!;
+    for (const tier of ["read", "write", "worker"]) {
+      const runtime = stage5.runtime.find((r) => r.tier === tier)!;
+      expect(runtime.env.QUEUE_URL, tier).to.deep.include({ from: "output", output: "url" });
+      expect((runtime.env.QUEUE_URL as { urn: string }).urn).to.match(/aws:sqs\/queue:Queue::jobs-jobs$/);
+      expect((runtime.env.UPLOADS_BUCKET as { urn: string }).urn, tier).to.match(/aws:s3\/bucket:Bucket::uploads-bucket$/);
+      expect((runtime.env.ARCHIVE_BUCKET as { urn: string }).urn, tier).to.match(/aws:s3\/bucket:Bucket::archive-bucket$/);
+      expect(runtime.env.ARCHIVE_AFTER_DAYS, tier).to.equal(tier === "worker" ? "90" : undefined);
+    }
+    const worker = stage5.runtime.find((r) => r.tier === "worker")!;
+    const dir = tempDir("runtime-values");
+    const resolved = await resolveEnv(worker.env, placeholders, { secretsDir: dir });
+    for (const file of resolved.files) await writeFile(file.path, file.content);
+    expect(service(resolved.env)).to.include({ QUEUE_URL: "https://sqs.placeholder.internal/123456789012/queue", UPLOADS_BUCKET: "bucket.placeholder.internal", ARCHIVE_BUCKET: "bucket.placeholder.internal", ARCHIVE_AFTER_DAYS: 90 });
+    for (const plan of plans.slice(0, 5)) {
+      for (const runtime of plan.runtime) expect(runtime.env, `stage ${plan.stage} ${runtime.tier}`).not.to.have.any.keys("QUEUE_URL", "UPLOADS_BUCKET", "ARCHIVE_BUCKET", "ARCHIVE_AFTER_DAYS");
+    }
+  });
+
   it("fails when the stacks rename a setting", async () => {
     const renamed = structuredClone(plans[2]!.runtime[0]!);
     renamed.env.BIND_HOST = renamed.env.HOST!;
@@ -84,13 +108,13 @@ describe("runtime contract: the stacks' runtime is what the service's parser rea
   });
 
   it("fails when the service renames a setting", async () => {
-    for (const name of ["HOST", "DATABASE_PASSWORD_FILE", "TRUST_PROXY", "DATABASE_ADMIN_URL"]) {
+    for (const [stage, tier, name] of [[3, "write", "HOST"], [3, "write", "DATABASE_PASSWORD_FILE"], [3, "write", "TRUST_PROXY"], [3, "write", "DATABASE_ADMIN_URL"], [5, "worker", "QUEUE_URL"], [5, "write", "UPLOADS_BUCKET"], [5, "worker", "ARCHIVE_BUCKET"], [5, "worker", "ARCHIVE_AFTER_DAYS"]] as const) {
       // The parser as it would be with `name` called something else: it no longer reads `name`.
       const renamedParser: Parser = (env) => {
         const { [name]: value, ...rest } = service(env);
         return { ...rest, [`${name}_RENAMED`]: value };
       };
-      const runtime = plans[3]!.runtime.find((r) => r.tier === "write")!;
+      const runtime = plans[stage]!.runtime.find((r) => r.tier === tier)!;
       expect((await check(runtime, renamedParser)).join("\n"), name).to.include(`${name} is not a setting the service's parser knows`);
     }
   });
