@@ -154,6 +154,53 @@ describe("scale stage up / down", () => {
     ]);
   });
 
+  it("with the stacks' real plans, 2 -> 1 lifts the ALB's deletion protection (by its ARN in the stack) before the delete", async function () {
+    this.timeout(120_000);
+    restore();
+    const { stacksPlanner } = await import("../../../cli/lib/planner.ts");
+    restore = useStageDeps({ engine: async () => engine, planner: stacksPlanner, elb: async () => elb, healthTimeoutMs: 300, healthIntervalMs: 20 });
+    elbMock.on(ModifyLoadBalancerAttributesCommand).resolves({});
+    elbMock.on(DescribeLoadBalancerAttributesCommand).resolves({ Attributes: [{ Key: "deletion_protection.enabled", Value: "false" }] });
+    engine.stage = 2;
+    const run = await down("--yes", "--json");
+    expect(run.exit, run.stdout).to.equal(0);
+    const steps = json<TransitionReport>(run).steps.map((s) => s.id);
+    expect(steps.indexOf("lift-deletion-protection")).to.be.greaterThan(steps.indexOf("verify"));
+    expect(steps.indexOf("lift-deletion-protection")).to.be.lessThan(steps.indexOf("contract"));
+    const lifted = elbMock.commandCalls(ModifyLoadBalancerAttributesCommand).map((c) => c.args[0].input);
+    expect(lifted).to.have.length(1);
+    expect(lifted[0]?.LoadBalancerArn, "the ARN the stack holds for its own ALB").to.match(/^arn:aws:fake:/);
+    expect(lifted[0]?.Attributes).to.deep.equal([{ Key: "deletion_protection.enabled", Value: "false" }]);
+  });
+
+  it("the fake engine, like Pulumi, finds no target named by the offline plan's URN", async () => {
+    const urn = planUrn("aws:rds/instance:Instance", "db");
+    const err = await engine.up("dev", 1, () => {}, [urn]).catch((e: Error) => e);
+    expect((err as Error).message).to.match(/could not be found/);
+    expect(await engine.unprotect("dev", [urn]).catch((e: Error) => e.message)).to.match(/could not be found/);
+  });
+
+  it("a move down the ALB will not let go of is stopped before anything is deleted, and --resume finishes it", async function () {
+    this.timeout(120_000);
+    restore();
+    const { stacksPlanner } = await import("../../../cli/lib/planner.ts");
+    restore = useStageDeps({ engine: async () => engine, planner: stacksPlanner, elb: async () => elb, healthTimeoutMs: 300, healthIntervalMs: 20 });
+    elbMock.on(ModifyLoadBalancerAttributesCommand).resolves({});
+    elbMock.on(DescribeLoadBalancerAttributesCommand).resolvesOnce({ Attributes: [{ Key: "deletion_protection.enabled", Value: "true" }] })
+      .resolves({ Attributes: [{ Key: "deletion_protection.enabled", Value: "false" }] });
+    engine.stage = 2;
+    const failed = await down("--yes");
+    expect(failed.exit).to.equal(1);
+    expect(failed.message).to.match(/step lift-deletion-protection: .*still has deletion protection/);
+    expect(failed.message).to.include("scale stage down --resume --stack dev");
+    expect(engine.calls.filter((c) => c.op === "up" && !c.targets), "no full update (nothing deleted)").to.have.length(0);
+    expect(audit().at(-1)).to.deep.include({ result: "interrupted", failedStep: "lift-deletion-protection" });
+    expect((await down("--yes")).message, "a fresh move is refused meanwhile").to.match(/interrupted move/);
+    const resumed = await down("--resume", "--yes", "--json");
+    expect(resumed.exit, resumed.stdout).to.equal(0);
+    expect(json<TransitionReport>(resumed)).to.deep.include({ from: 2, to: 1, result: "succeeded" });
+  });
+
   it("0 -> 1 needs the data-move parameters (exit 2) before touching anything", async () => {
     engine.stage = 0;
     const run = await up("--yes");
