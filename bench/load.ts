@@ -17,6 +17,9 @@ export interface LoadResult {
   errors: number;
   non2xx: number;
   requests: number;
+  /** How many distinct paths were read (GET), and how many writes (PUT) were sent. */
+  distinctReads: number;
+  writes: number;
 }
 
 /**
@@ -94,11 +97,16 @@ local writeShare = ${writes.share}
 local writeHeaders = { ${luaHeaders.join(", ")} }
 local writeBody = ${JSON.stringify(writes.body)}
 local threads = 0
+local all = {}
 setup = function(thread)
   local a = addresses[threads % #addresses + 1]
   threads = threads + 1
   thread.addr = wrk.lookup(a[1], a[2])[1]
+  table.insert(all, thread)
 end
+-- Per thread: the ranks read (as a set) and the writes sent; done() takes their union across threads.
+seen = {}
+writes = 0
 math.randomseed(os.time() + tonumber(string.sub(tostring({}), 8), 16))
 request = function()
   local u, lo, hi = math.random(), 1, n
@@ -106,12 +114,23 @@ request = function()
     local mid = math.floor((lo + hi) / 2)
     if cdf[mid] < u then lo = mid + 1 else hi = mid end
   end
-  if writeShare > 0 and math.random() < writeShare then return wrk.format("PUT", paths[lo], writeHeaders, writeBody) end
+  if writeShare > 0 and math.random() < writeShare then
+    writes = writes + 1
+    return wrk.format("PUT", paths[lo], writeHeaders, writeBody)
+  end
+  seen[lo] = true
   return wrk.format("GET", paths[lo])
 end
 done = function(summary, latency, requests)
-  io.write(string.format("RESULT %f %f %d %d %d\\n", summary.requests / (summary.duration / 1e6), latency:percentile(99) / 1000,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status, summary.requests))
+  local union, distinct, sent = {}, 0, 0
+  for _, t in ipairs(all) do
+    for rank, _ in pairs(t:get("seen") or {}) do
+      if not union[rank] then union[rank] = true; distinct = distinct + 1 end
+    end
+    sent = sent + (t:get("writes") or 0)
+  end
+  io.write(string.format("RESULT %f %f %d %d %d %d %d\\n", summary.requests / (summary.duration / 1e6), latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status, summary.requests, distinct, sent))
 end
 `;
 }
@@ -131,9 +150,10 @@ async function runWrk(opts: LoadOptions): Promise<LoadResult> {
       timeout: (opts.seconds + 30) * 1000,
       maxBuffer: 16 * 1024 * 1024,
     });
-    const m = /RESULT (\S+) (\S+) (\d+) (\d+) (\d+)/.exec(stdout);
+    const m = /RESULT (\S+) (\S+) (\d+) (\d+) (\d+) (\d+) (\d+)/.exec(stdout);
     if (!m) throw new Error(`could not read wrk's output:\n${stdout}`);
-    return { requestsPerSecond: Number(m[1]), p99Ms: Number(m[2]), errors: Number(m[3]), non2xx: Number(m[4]), requests: Number(m[5]) };
+    const [rps, p99, errors, non2xx, requests, distinctReads, writes] = m.slice(1).map(Number) as [number, number, number, number, number, number, number];
+    return { requestsPerSecond: rps, p99Ms: p99, errors, non2xx, requests, distinctReads, writes };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -146,6 +166,8 @@ async function runWrk(opts: LoadOptions): Promise<LoadResult> {
 async function runAutocannon(opts: LoadOptions): Promise<LoadResult> {
   const next = zipfSampler(opts.paths.length, opts.zipfS);
   const { writes } = opts;
+  const seen = new Set<string>();
+  let sent = 0;
   const results = await Promise.all(
     opts.urls.map((url) =>
       autocannon({
@@ -156,9 +178,12 @@ async function runAutocannon(opts: LoadOptions): Promise<LoadResult> {
           {
             setupRequest: (req) => {
               const path = opts.paths[next()]!;
-              return writes && Math.random() < writes.share
-                ? { ...req, method: "PUT", path, headers: writes.headers, body: writes.body }
-                : { ...req, method: "GET", path, headers: {}, body: undefined };
+              if (writes && Math.random() < writes.share) {
+                sent++;
+                return { ...req, method: "PUT", path, headers: writes.headers, body: writes.body };
+              }
+              seen.add(path);
+              return { ...req, method: "GET", path, headers: {}, body: undefined };
             },
           },
         ],
@@ -172,5 +197,7 @@ async function runAutocannon(opts: LoadOptions): Promise<LoadResult> {
     errors: results.reduce((a, r) => a + r.errors + r.timeouts, 0),
     non2xx: results.reduce((a, r) => a + r.non2xx, 0),
     requests,
+    distinctReads: seen.size,
+    writes: sent,
   };
 }

@@ -1,19 +1,19 @@
 /**
  * Overload: 2,000 connections of cached Zipf(1.0) reads over 20,000 items against one app process on MariaDB + Redis,
- * with admission control on (the defaults, or the flags) and off, and bare node:http (the floor: what the box can
+ * with admission control on (256 in flight, 100 ms event-loop delay, or the flags) and off, and bare node:http (the floor: what the box can
  * answer at that many connections at all), side by side in one run. Reports for each the
  * latency of the admitted reads (p50/p99/max), how many were refused with 503 and how fast, and the timeouts (no
  * answer within 2 s). The load generator is bench/flood.ts (wrk cannot tell an admitted read's latency from a 503's).
  *
  *   npm run bench:overload -- [--connections 2000] [--seconds 15] [--rounds 3] [--items 20000] [--zipf 1.0]
- *                             [--max-in-flight N] [--max-lag-ms N]
+ *                             [--max-in-flight 256] [--max-lag-ms 100]
  */
 import { createPool } from "mysql2/promise";
 import { flood, type FloodResult } from "./flood.ts";
 import { zipfSampler } from "./load.ts";
 import { benchUserToken, deleteRedisPrefix, loadAverage, median, parseFlags, post, seedItems, startServer, stopServers, uniqueSuffix, type StartedServer } from "./support.ts";
 
-const args = parseFlags({ connections: 2000, seconds: 15, rounds: 3, items: 20_000, zipf: 1.0, "max-in-flight": undefined, "max-lag-ms": undefined });
+const args = parseFlags({ connections: 2000, seconds: 15, rounds: 3, items: 20_000, zipf: 1.0, "max-in-flight": 256, "max-lag-ms": 100 });
 const serverUrl = process.env.BENCH_DATABASE_URL ?? "mysql://root@127.0.0.1:3306";
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const suffix = uniqueSuffix();
@@ -27,9 +27,7 @@ await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
 const servers: StartedServer[] = [];
 try {
   const env = { DATABASE_URL: `${serverUrl}/${database}`, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "0" };
-  const limits: Record<string, string> = {};
-  if (args["max-in-flight"] !== undefined) limits.ADMISSION_MAX_IN_FLIGHT = String(args["max-in-flight"]);
-  if (args["max-lag-ms"] !== undefined) limits.ADMISSION_MAX_LAG_MS = String(args["max-lag-ms"]);
+  const limits = { ADMISSION_MAX_IN_FLIGHT: String(args["max-in-flight"]), ADMISSION_MAX_LAG_MS: String(args["max-lag-ms"]) };
   const on = await startServer("app/main.ts", { ...env, ...limits });
   servers.push(on);
   const off = await startServer("app/main.ts", { ...env, MIGRATE_ON_START: "0", ADMISSION_MAX_IN_FLIGHT: "0", ADMISSION_MAX_LAG_MS: "0" });
@@ -85,7 +83,7 @@ try {
     rounds: args.rounds,
     items: args.items,
     zipf: args.zipf,
-    limits: Object.keys(limits).length ? limits : "defaults",
+    limits,
     bareNode: summary(results["node:http"]),
     off: summary(results.off),
     on: summary(results.on),
