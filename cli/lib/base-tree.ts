@@ -57,7 +57,8 @@ export async function checkoutBase(root: string, ref: string, opts: { install: b
       await symlink(join(root, "node_modules"), join(dir, "node_modules"), "dir");
     } else if (opts.install) {
       opts.log(`package-lock.json differs at ${ref}: npm ci in its copy (${dir})`);
-      await run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
+      // Install scripts are skipped: planning loads no native module, and compiling one (better-sqlite3) takes minutes.
+      await run("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
       modules = "installed";
     } else {
       throw new BaseTreeUsageError(`package-lock.json at ${ref} differs from the working tree's, so its dependencies cannot be borrowed: pass --install-base to run npm ci in its copy`, [`scale stage diff --base ${ref} --install-base`]);

@@ -46,6 +46,26 @@ describe("monthly cost estimate", () => {
   });
 });
 
+describe("monthly cost estimate: what it cannot price", () => {
+  it("names a resource type the table neither prices, calls usage-based nor lists as free, and leaves free ones out", () => {
+    const est = estimateMonthlyCost([
+      r("aws:kms/key:Key", "alerts-key", {}),
+      r("aws:iam/role:Role", "box-role", {}),
+      r("scale:aws:Database", "db", {}),
+      r("aws:sns/topic:Topic", "alerts", {}),
+    ]);
+    expect(est.unpriced).to.deep.equal(["alerts-key (aws:kms/key:Key: no price in the table)"]);
+    expect(est.usageBased).to.deep.equal(["aws:sns/topic:Topic"]);
+  });
+
+  it("lists as free only types that exist in the plans (a typo in noCharge would hide a charge)", async () => {
+    const { planStage } = await import("../../../stacks/plan.ts");
+    const seen = new Set((await planStage(5)).resources.map((x) => x.type));
+    for (const stage of [0, 2]) for (const x of (await planStage(stage)).resources) seen.add(x.type);
+    expect(priceTable().noCharge.filter((t) => !seen.has(t))).to.deep.equal([]);
+  }).timeout(120_000);
+});
+
 describe("the plan's cost section", () => {
   it("shows both stages and the change of a move", async () => {
     const { formatPlanCost } = await import("../../../cli/lib/cost.ts");

@@ -8,6 +8,7 @@ describe("scale stage commands load Pulumi lazily", () => {
       'import { createRequire } from "node:module";',
       'await import("./cli/commands/stage/plan.ts");',
       'await import("./cli/commands/stage/list.ts");',
+      'await import("./cli/commands/stage/diff.ts");',
       'await import("./stacks/stages.ts");',
       'await import("./stacks/transition-guard.ts");',
       'const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes("@pulumi"));',
