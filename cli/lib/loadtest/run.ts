@@ -137,7 +137,19 @@ interface User {
   token: string;
 }
 
+/**
+ * A setup POST, retried while the service sheds load (503 with Retry-After, from its admission control): the
+ * seeding's writes carry one Idempotency-Key across their retries, so a retry never makes a second item.
+ */
 async function postJson(pool: Pool, path: string, body: unknown, headers: Record<string, string> = {}) {
+  for (let attempt = 1; ; attempt++) {
+    const res = await postOnce(pool, path, body, headers);
+    if (res.status !== 503 || attempt >= 8) return res;
+    await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
+  }
+}
+
+async function postOnce(pool: Pool, path: string, body: unknown, headers: Record<string, string>) {
   const res = await pool.request({
     path,
     method: "POST",
