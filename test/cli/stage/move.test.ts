@@ -6,7 +6,12 @@ import { useStageDeps } from "../../../cli/lib/stage-deps.ts";
 import { openAudit } from "../../../cli/lib/audit.ts";
 import { json, scale } from "../run-scale.ts";
 import { mockClient } from "aws-sdk-client-mock";
-import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  DescribeLoadBalancerAttributesCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyLoadBalancerAttributesCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import { FakeEngine, FakePlanner, planUrn, fakeIdentity } from "./fakes.ts";
 import type { TransitionReport } from "../../../cli/lib/transition.ts";
 import { tempDir } from "../../support/tmp.ts";
