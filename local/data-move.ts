@@ -51,7 +51,7 @@ const COPY_BATCH = 1000;
 /**
  * The fallback: freeze writes on the source (read_only: the application user is refused, the service answers 503
  * with Retry-After), copy and verify every table, switch the servers, check the service, and leave the old database
- * read-only (retired). Any failure before the switch unfreezes the source and rethrows.
+ * read-only (retired). A failure before the switch is done unfreezes the source (still in service) and rethrows.
  */
 export async function copyUnderFreeze(o: MoveDataOptions): Promise<MoveDataResult> {
   const mysql = await import("mysql2/promise");
@@ -90,10 +90,8 @@ export async function copyUnderFreeze(o: MoveDataOptions): Promise<MoveDataResul
       }
     });
     await step("verify counts and checksums", () => verify(source, target));
-    await step("switch servers", async () => {
-      switched = true;
-      await o.switchServers();
-    });
+    await step("switch servers", o.switchServers);
+    switched = true;
     await step("check serving", o.checkServing);
     return { steps, writeUnavailableSeconds: seconds(frozenAt) };
   } catch (err) {

@@ -84,7 +84,8 @@ export class LocalStage {
       launcher: this.launcher.id, components: [], running: true,
     };
     this.facts = { dir: this.dir, topology, ports: this.state.ports };
-    for (const p of Object.values(localPaths(this.dir))) await mkdir(p, { recursive: true });
+    const paths = localPaths(this.dir);
+    for (const p of [paths.logs, paths.data, paths.secrets, paths.haproxy, paths.run]) await mkdir(p, { recursive: true });
     await writeState(this.dir, this.state);
     await this.startSupervisor();
     await this.expand(topology, { fresh: false });
@@ -392,7 +393,14 @@ export class LocalStage {
         : waitFor(`${app.name} (127.0.0.1:${app.port})`, () => httpReady(`http://127.0.0.1:${app.port}${HEALTH_CHECK_PATH}`), 120_000, this.logHint(app.name))));
     }
     const serving = [...keep, ...starting.map((s) => s.app)];
-    await this.frontDoor(topology, serving);
+    try {
+      await this.frontDoor(topology, serving);
+    } catch (err) {
+      // The old processes still serve: the new ones go, so a second try starts clean.
+      const started = new Set(starting.map((s) => s.app.name));
+      await this.apply(this.desired.filter((p) => !started.has(p.name))).catch(() => undefined);
+      throw err;
+    }
     this.state.apps = serving;
     if (leaving.length > 0) {
       this.progress(`stopping ${leaving.map((a) => a.name).join(", ")}`);

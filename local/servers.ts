@@ -250,7 +250,8 @@ export function masterCommand(socketPath: string, command: string, timeoutMs = 3
       socket.destroy();
       reject(new Error(`HAProxy's master socket did not answer \`${command}\``));
     });
-    socket.on("connect", () => socket.write(`${command}\n`));
+    // The master CLI keeps the connection open after answering: `quit` ends it.
+    socket.on("connect", () => socket.write(`${command}; quit\n`));
     socket.on("data", (d) => (out += d.toString()));
     socket.on("end", () => resolve(out));
     socket.on("error", reject);
