@@ -20,7 +20,7 @@ import {
   binary, checkHaproxyConfig, ensureMariaDbData, freePort, haproxyConfig, haproxyPaths, haproxySpec, httpReady, mariadbSpec,
   masterCommand, redisConfig, redisSpec, STOP_ORDER, tcpAnswers, unavailableResponse, waitFor, workersOf,
 } from "./servers.ts";
-import { localPaths, readState, writeState, type AppProcess, type ComponentView, type LocalState } from "./state.ts";
+import { localPaths, readState, withLock, writeState, type AppProcess, type ComponentView, type LocalState } from "./state.ts";
 import { supervisorPaths, writeAtomic, type Desired, type ProcessSpec, type Running } from "./supervisor.ts";
 import { loadDataMover, type DataMover, type MoveStep } from "./data-move.ts";
 import { checkServing } from "./probe.ts";
@@ -70,6 +70,10 @@ export class LocalStage {
   // --- up / status / down -------------------------------------------------------------------------------------
 
   async up(stage: number, overrides: Record<string, string> = {}): Promise<StageDocument> {
+    return withLock(this.dir, () => this.upLocked(stage, overrides));
+  }
+
+  private async upLocked(stage: number, overrides: Record<string, string>): Promise<StageDocument> {
     const previous = await readState(this.dir);
     if (previous && previous.stage !== stage) {
       throw new LocalUsageError(`${this.dir} holds stage ${previous.stage}: run \`scale local up --stage ${previous.stage}\` then \`scale local move --to ${stage}\`, or \`scale local down --purge\` to start over`);
@@ -111,6 +115,13 @@ export class LocalStage {
 
   /** Stops every process the folder's supervisor started; `purge` removes the folder too. */
   async down(purge = false): Promise<{ dir: string; stopped: string[]; purged: boolean }> {
+    if (!existsSync(this.dir)) return { dir: this.dir, stopped: [], purged: false };
+    const result = await withLock(this.dir, () => this.downLocked());
+    if (purge) await rm(this.dir, { recursive: true, force: true });
+    return { ...result, purged: purge };
+  }
+
+  private async downLocked(): Promise<{ dir: string; stopped: string[] }> {
     const state = await readState(this.dir);
     const running = await this.readRunning();
     const stopped = state?.components.map((c) => c.name) ?? [];
@@ -124,15 +135,18 @@ export class LocalStage {
         process.kill(running.pid, "SIGKILL");
       }
     }
-    if (purge) await rm(this.dir, { recursive: true, force: true });
-    else if (state) await writeState(this.dir, { ...state, running: false, apps: [], components: [] });
-    return { dir: this.dir, stopped, purged: purge };
+    if (state) await writeState(this.dir, { ...state, running: false, apps: [], components: [] });
+    return { dir: this.dir, stopped };
   }
 
   // --- move ---------------------------------------------------------------------------------------------------
 
   /** Moves one stage at a time to `to`, keeping the endpoint. */
   async move(to: number, onStep?: (step: MoveStep) => void): Promise<MoveDocument> {
+    return withLock(this.dir, () => this.moveLocked(to, onStep));
+  }
+
+  private async moveLocked(to: number, onStep?: (step: MoveStep) => void): Promise<MoveDocument> {
     this.state = await this.loadState();
     if (!this.state.running || !(await this.supervisorAlive())) throw new LocalUsageError(`nothing runs in ${this.dir}: run \`scale local up --stage ${this.state.stage}\` first`);
     getStage(to);
@@ -554,7 +568,8 @@ export class LocalStage {
   private async apply(processes: ProcessSpec[]): Promise<void> {
     const running = await this.readRunning();
     if (!running || !isAlive(running.pid)) throw new Error(`the supervisor of ${this.dir} is not running: run \`scale local down\` then \`up\` again`);
-    const generation = ++this.state.generation;
+    // After an interrupted command the supervisor may be ahead of state.json: count on from the larger.
+    const generation = (this.state.generation = Math.max(this.state.generation, running.generation) + 1);
     await writeAtomic(supervisorPaths(this.dir).desired, JSON.stringify({ generation, processes } satisfies Desired, null, 2));
     process.kill(running.pid, "SIGHUP");
     this.desired = processes;

@@ -4,7 +4,7 @@
  * kept for the life of the folder.
  */
 import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { writeAtomic } from "./supervisor.ts";
 
@@ -73,4 +73,44 @@ export async function readState(dir: string): Promise<LocalState | undefined> {
 export async function writeState(dir: string, state: LocalState): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeAtomic(localPaths(dir).state, JSON.stringify(state, null, 2));
+}
+
+/**
+ * Holds DIR's lock while `fn` runs: two commands changing one local stage at once would start servers twice. A lock
+ * left by a process that has died is taken over.
+ */
+export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, "lock");
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(file, String(process.pid), { flag: "wx" });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw lockError(dir, file, err);
+      const holder = Number((await readFile(file, "utf8").catch(() => "")).trim());
+      if (holder > 0 && holder !== process.pid && alive(holder)) throw lockError(dir, file, err, holder);
+      await rm(file, { force: true });
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+function lockError(dir: string, file: string, cause: unknown, holder?: number): Error {
+  return new LockedError(`another scale local command${holder ? ` (pid ${holder})` : ""} is changing ${dir}: wait for it, or remove ${file} if no such command runs`, { cause });
+}
+
+export class LockedError extends Error {}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -12,11 +12,12 @@ export abstract class LocalCommand extends BaseCommand {
   protected async guarded<T>(fn: () => Promise<T>): Promise<T> {
     const { LocalUsageError } = await import("../../local/engine.ts");
     const { MissingBinary } = await import("../../local/servers.ts");
+    const { LockedError } = await import("../../local/state.ts");
     try {
       return await fn();
     } catch (err) {
       if (err instanceof LocalUsageError) this.usageError(err.message);
-      if (err instanceof MissingBinary) this.failed(err.message);
+      if (err instanceof MissingBinary || err instanceof LockedError) this.failed(err.message);
       if ((err as { oclif?: unknown }).oclif) throw err;
       this.failed((err as Error).message);
     }
