@@ -14,7 +14,7 @@ import { getStage } from "../stacks/stages.ts";
 import { HEALTH_CHECK_PATH, DATABASE_NAME } from "../runtime/servers.ts";
 import { generatedSecret } from "../runtime/generated.ts";
 import { deriveTopology, SERVICE_BUCKETS, type DatabaseForm, type PlanView, type TierForm, type Topology } from "./forms.ts";
-import { sourceLauncher, REPO_ROOT, type Launcher } from "./launcher.ts";
+import { launcherOf, sourceLauncher, REPO_ROOT, type Launcher } from "./launcher.ts";
 import { localEnv, localBucket, secretsFolder, type LocalFacts } from "./runtime-env.ts";
 import {
   binary, checkHaproxyConfig, ensureMariaDbData, freePort, haproxyConfig, haproxyPaths, haproxySpec, httpReady, mariadbSpec,
@@ -59,7 +59,7 @@ export class LocalStage {
   private desired: ProcessSpec[] = [];
   private readonly topologies = new Map<number, Topology>();
   private facts!: LocalFacts;
-  private readonly launcher: Launcher;
+  private launcher: Launcher;
   private readonly progress: (line: string) => void;
 
   constructor(readonly dir: string, private readonly deps: EngineDeps = {}) {
@@ -148,6 +148,7 @@ export class LocalStage {
 
   private async moveLocked(to: number, onStep?: (step: MoveStep) => void): Promise<MoveDocument> {
     this.state = await this.loadState();
+    this.launcher = launcherOf(this.state.launcher, this.dir);
     if (!this.state.running || !(await this.supervisorAlive())) throw new LocalUsageError(`nothing runs in ${this.dir}: run \`scale local up --stage ${this.state.stage}\` first`);
     getStage(to);
     const from = this.state.stage;
