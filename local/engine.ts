@@ -185,7 +185,7 @@ export class LocalStage {
       const oldDb = writable(before);
       const newDb = writable(after);
       const switchServers = async () => {
-        this.facts = { ...this.facts, topology: after };
+        this.facts = { ...this.facts, topology: after, ...(await this.awsFacts(after)) };
         if (newDb.name !== oldDb.name) await this.initDatabase(after, newDb);
         await this.runMigrate(after);
         await this.switchTiers(after);
