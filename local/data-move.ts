@@ -1,11 +1,9 @@
 /**
  * Moving the database when a local move changes it (0→1: the box's MariaDB to the "RDS" one; 1→0 back). The mover
  * is one function: the shared data move of `moves/` (a GTID replica catching up while the service serves, then a
- * freeze of seconds) once it is there, else this module's fallback: a copy under a freeze (the source read-only,
+ * freeze of seconds), or this module's fallback: a copy under a freeze (the source read-only,
  * so the service answers writes 503 with Retry-After), verified table by table with runbooks/lib/mysql-copy.ts.
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { Connection } from "mysql2/promise";
 import { copyTable, createTableLike, listTables, tableFacts } from "../runbooks/lib/mysql-copy.ts";
 
@@ -35,15 +33,29 @@ export interface MoveDataResult {
 
 export type DataMover = (options: MoveDataOptions) => Promise<MoveDataResult>;
 
-const SHARED_MOVER = fileURLToPath(new URL("../moves/data-move.ts", import.meta.url));
-
-/** The shared data move when the tree has it, else the copy under a freeze. */
-export async function loadDataMover(): Promise<{ name: string; move: DataMover }> {
-  if (existsSync(SHARED_MOVER)) {
-    const mod = (await import(SHARED_MOVER)) as { moveData?: DataMover };
-    if (typeof mod.moveData === "function") return { name: "moves/data-move.ts", move: mod.moveData };
-  }
-  return { name: "copy under a freeze", move: copyUnderFreeze };
+/**
+ * The shared data move (moves/data-move.ts: seed, GTID replica catching up while the service serves, a freeze of
+ * seconds, verify, promote, switch, check), its steps in the contract's form. `fallback: true` takes the copy under a
+ * freeze instead.
+ */
+export async function loadDataMover(opts: { fallback?: boolean } = {}): Promise<{ name: string; move: DataMover }> {
+  if (opts.fallback) return { name: "copy under a freeze", move: copyUnderFreeze };
+  const { moveData } = await import("../moves/data-move.ts");
+  const move: DataMover = async (o) => {
+    const steps: MoveStep[] = [];
+    const result = await moveData({
+      source: o.source, target: o.target, database: o.database, switchServers: o.switchServers, checkServing: o.checkServing,
+      ...(o.signal ? { signal: o.signal } : {}),
+      onStep: (s) => {
+        if (s.status === "running") return;
+        const step: MoveStep = { name: s.name, status: s.status === "done" ? "ok" : "failed", seconds: s.seconds };
+        steps.push(step);
+        o.onStep?.(step);
+      },
+    });
+    return { steps, writeUnavailableSeconds: result.writeUnavailableSeconds };
+  };
+  return { name: "moves/data-move.ts", move };
 }
 
 const COPY_BATCH = 1000;
