@@ -16,7 +16,7 @@ export const moveFlags = {
     char: "p",
     description: "data-move parameter name=value (0 -> 1: source, target: admin mysql:// URLs; source-host: the box as RDS reaches it)",
     multiple: true,
-    default: [],
+    multipleNonGreedy: true,
   }),
   resume: Flags.boolean({ description: "continue the stack's interrupted move where it stopped", exclusive: ["abort", "to"] }),
   abort: Flags.boolean({ description: "clean up the stack's interrupted move: the box writable again, the stage put back", exclusive: ["resume", "to"] }),
@@ -32,7 +32,7 @@ export abstract class StageMoveCommand extends BaseCommand {
       yes: boolean;
       stack?: string;
       config?: string;
-      param: string[];
+      param?: string[];
       "audit-log"?: string;
       region?: string;
       resume?: boolean;
@@ -40,6 +40,17 @@ export abstract class StageMoveCommand extends BaseCommand {
     },
   ): Promise<TransitionReport> {
     const config = await loadConfig();
+    const { checkAuditPath } = await import("./audit.ts");
+    const { STAGE_IDS, isStageId } = await import("../../stacks/stages.ts");
+    const auditPath = flags["audit-log"] ?? config.auditLog;
+    checkAuditPath(auditPath);
+    if (flags.to !== undefined && !isStageId(flags.to))
+      this.usageError(`--to ${flags.to} is not a stage: use one of ${STAGE_IDS.join(", ")}`, ["scale stage list"]);
+    const stack = flags.stack ?? config.stack;
+    if (!/^[\w.-]+$/.test(stack)) this.usageError(`--stack ${JSON.stringify(stack)} is not a stack name: letters, digits, - _ . (e.g. --stack prod)`);
+    const region = flags.region ?? config.region;
+    const { checkRegion } = await import("./identity.ts");
+    checkRegion(region, flags.region ? "--region" : "AWS_REGION");
     // Loaded here, not at the top: oclif loads every command file to print --help.
     const { runTransition, TransitionError } = await import("./transition.ts");
     const { parseParamFlags, ParamError } = await import("../../runbooks/lib/run.ts");
@@ -50,6 +61,9 @@ export abstract class StageMoveCommand extends BaseCommand {
       if (err instanceof ParamError) this.usageError(err.message);
       throw err;
     }
+    const identity = await stageDeps().identity({ stack, region });
+    const { describeIdentity } = await import("./identity.ts");
+    this.progress(`stage ${direction} on ${describeIdentity(identity)}`);
     // Ctrl-C or a TERM stops the move at its next safe point, which records where it stopped; a second one kills.
     const interrupt = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
@@ -62,14 +76,15 @@ export abstract class StageMoveCommand extends BaseCommand {
     try {
       const report = await runTransition(
         {
-          stack: flags.stack ?? config.stack,
+          stack,
           direction,
           to: flags.to,
           params,
           configFile: flags.config,
-          auditPath: flags["audit-log"] ?? config.auditLog,
+          auditPath,
           operator: config.operator,
-          region: flags.region ?? config.region,
+          region,
+          identity,
           log: (line) => this.progress(line),
           confirm: (question) => confirm(question, { yes: flags.yes }),
           resume: flags.resume,

@@ -7,10 +7,13 @@ import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-
 import type { ReplicationControl } from "../../moves/replication.ts";
 import { pulumiEngine, type StackEngine } from "./engine.ts";
 import { stacksPlanner, type Planner } from "./planner.ts";
+import type { Identity } from "./identity.ts";
 
 export interface StageDeps {
   engine(): Promise<StackEngine>;
   planner(): Promise<Planner>;
+  /** Who the move acts as (STS GetCallerIdentity), resolved before anything runs. */
+  identity(opts: { stack: string; region: string }): Promise<Identity>;
   /** GET url; the HTTP status, 0 when nothing answers. */
   httpStatus(url: string): Promise<number>;
   /** How long the health check keeps trying, and how often. */
@@ -36,6 +39,7 @@ async function httpStatus(url: string): Promise<number> {
 }
 
 const real: StageDeps = {
+  identity: async (opts) => (await import("./identity.ts")).resolveIdentity({ ...opts, aws: true }),
   engine: pulumiEngine,
   planner: stacksPlanner,
   httpStatus,

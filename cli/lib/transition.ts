@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { dirname, join } from "node:path";
 import { openAudit, readAudit, type AuditSink } from "./audit.ts";
 import type { Confirmation } from "./confirm.ts";
+import type { Identity } from "./identity.ts";
 import type { StageDeps } from "./stage-deps.ts";
 import type { ChangeLike, PlanLike } from "./planner.ts";
 import { planPhases } from "../../moves/phases.ts";
@@ -29,6 +30,8 @@ export interface TransitionRequest {
   auditPath: string;
   operator: string;
   region: string;
+  /** Who the move acts as: in the prompt and in every audit record of the move. */
+  identity?: Identity;
   log: (line: string) => void;
   confirm: (question: string) => Promise<Confirmation>;
   /** Continue the stack's interrupted move (--resume), or clean it up (--abort). */
@@ -86,14 +89,17 @@ function loadSavedMove(path: string): SavedMove | undefined {
 }
 
 export async function runTransition(req: TransitionRequest, deps: StageDeps): Promise<TransitionReport> {
+  // The audit log first: a move whose steps cannot be recorded must not start.
+  const audit: AuditSink = openAudit(req.auditPath, req.operator, req.identity ? { identity: req.identity } : {});
   const engine = await deps.engine();
   const steps: TransitionStep[] = [];
-  const audit: AuditSink = openAudit(req.auditPath, req.operator);
   const savedPath = movePath(req.auditPath, req.stack, "transition");
   const dataPath = movePath(req.auditPath, req.stack, "data");
   let state = "nothing has changed";
   let from = -1;
   let to = -1;
+  // -1 means "not known yet": a move that fails before the stack answers records null and what was asked.
+  const where = () => ({ from: from < 0 ? null : from, to: to < 0 ? (req.to ?? null) : to, direction: req.direction });
   let outputs: Record<string, unknown> = {};
   // preview writes the target stage into the stack's config; until an update starts, a failure puts it back.
   let configChanged = false;
@@ -121,7 +127,7 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
       const next = canResume
         ? `continue with \`scale stage ${req.direction} --resume ${flagsAgain()}\`, or clean up with \`scale stage ${req.direction} --abort ${flagsAgain()}\``
         : undefined;
-      audit.record({ kind: "stage.transition", stack: req.stack, from, to, result, failedStep: id, error: e.message, state, ...(next ? { next } : {}) });
+      audit.record({ kind: "stage.transition", stack: req.stack, ...where(), result, failedStep: id, error: e.message, state, ...(next ? { next } : {}) });
       throw new TransitionError(next ? `${e.message}\n${next}` : e.message, e.exit, id, state, { stack: req.stack, from, to, steps });
     }
   }
@@ -187,7 +193,8 @@ export async function runTransition(req: TransitionRequest, deps: StageDeps): Pr
   });
 
   await step("confirm", async () => {
-    const answer = await req.confirm(`${req.resume ? "Continue the move of" : "Move"} stack ${req.stack} from stage ${from} to ${to}?`);
+    const who = req.identity?.account ? ` (account ${req.identity.account}, region ${req.identity.region})` : "";
+    const answer = await req.confirm(`${req.resume ? "Continue the move of" : "Move"} stack ${req.stack}${who} from stage ${from} to ${to}?`);
     if (answer === "yes") return;
     throw refuse(answer === "no-tty" ? "no terminal to confirm the move: pass --yes to run it unattended" : "not confirmed; nothing was changed");
   });

@@ -13,6 +13,8 @@ const COMMANDS = [
   "stage/status",
   "stage/up",
   "stage/down",
+  "history",
+  "logs",
 ];
 
 async function heavyModulesAfter(imports: string[]): Promise<Record<string, number>> {

@@ -80,3 +80,6 @@ export class FakePlanner implements Planner {
     return this.violations;
   }
 }
+
+/** The identity stage moves resolve first, without STS. */
+export const fakeIdentity = async (opts: { stack: string; region: string }) => ({ ...opts, account: "123456789012", arn: "arn:aws:iam::123456789012:user/tester" });

@@ -15,7 +15,7 @@ import { mariadbReplication } from "../../../moves/replication.ts";
 import { startMariaDb, type MariaDbServer } from "../../support/servers.ts";
 import { provisionApp } from "../../app/support.ts";
 import { json, scale } from "../run-scale.ts";
-import { FakeEngine, FakePlanner, planUrn } from "./fakes.ts";
+import { FakeEngine, FakePlanner, fakeIdentity, planUrn } from "./fakes.ts";
 import type { TransitionReport } from "../../../cli/lib/transition.ts";
 import { tempDir } from "../../support/tmp.ts";
 
@@ -75,6 +75,7 @@ describe("scale stage up 0 -> 1 (AWS path, real data move, SSM mocked)", functio
     ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: "cmd-1" } });
     ssmMock.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [{ InstanceId: "i-0box", Status: "Success" }] });
     restore = useStageDeps({
+      identity: fakeIdentity,
       engine: async () => engine,
       planner: async () => planner,
       ssm: async () => ssm,

@@ -12,7 +12,7 @@ import {
   ElasticLoadBalancingV2Client,
   ModifyLoadBalancerAttributesCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { FakeEngine, FakePlanner, planUrn } from "./fakes.ts";
+import { FakeEngine, FakePlanner, planUrn, fakeIdentity } from "./fakes.ts";
 import type { TransitionReport } from "../../../cli/lib/transition.ts";
 import { tempDir } from "../../support/tmp.ts";
 
@@ -42,7 +42,7 @@ describe("scale stage up / down", () => {
     auditPath = join(tempDir("scale-stage"), "audit.jsonl");
     elbMock.reset();
     elbMock.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [{ Target: { Id: "i-1" }, TargetHealth: { State: "healthy" } }] });
-    restore = useStageDeps({ engine: async () => engine, planner: async () => planner, elb: async () => elb, healthTimeoutMs: 300, healthIntervalMs: 20 });
+    restore = useStageDeps({ identity: fakeIdentity, engine: async () => engine, planner: async () => planner, elb: async () => elb, healthTimeoutMs: 300, healthIntervalMs: 20 });
   });
   afterEach(() => restore());
   const elb = new ElasticLoadBalancingV2Client({ region: "us-east-1" });
@@ -132,7 +132,7 @@ describe("scale stage up / down", () => {
     this.timeout(120_000);
     restore();
     const { stacksPlanner } = await import("../../../cli/lib/planner.ts");
-    restore = useStageDeps({ engine: async () => engine, planner: stacksPlanner, elb: async () => elb, healthTimeoutMs: 300, healthIntervalMs: 20 });
+    restore = useStageDeps({ identity: fakeIdentity, engine: async () => engine, planner: stacksPlanner, elb: async () => elb, healthTimeoutMs: 300, healthIntervalMs: 20 });
     engine.stage = 1;
     const run = await up("--yes", "--json");
     expect(run.exit, run.stdout).to.equal(0);
@@ -230,7 +230,7 @@ describe("scale stage up / down", () => {
   it("says how to install the Pulumi CLI when it is missing (exit 1)", async () => {
     restore();
     const { PulumiCliMissing } = await import("../../../cli/lib/engine.ts");
-    restore = useStageDeps({ engine: async () => Promise.reject(new PulumiCliMissing()) });
+    restore = useStageDeps({ identity: fakeIdentity, engine: async () => Promise.reject(new PulumiCliMissing()) });
     const run = await up("--yes");
     expect(run.exit).to.equal(1);
     expect(run.message).to.match(/Pulumi CLI is not installed[\s\S]*get\.pulumi\.com/);
