@@ -163,7 +163,7 @@ describe("scale stage up / down", () => {
     this.timeout(120_000);
     restore();
     const { stacksPlanner } = await import("../../../cli/lib/planner.ts");
-    restore = useStageDeps({ engine: async () => engine, planner: stacksPlanner, elb: async () => elb, healthTimeoutMs: 300, healthIntervalMs: 20 });
+    restore = useStageDeps({ identity: fakeIdentity, engine: async () => engine, planner: stacksPlanner, elb: async () => elb, healthTimeoutMs: 300, healthIntervalMs: 20 });
     elbMock.on(ModifyLoadBalancerAttributesCommand).resolves({});
     elbMock.on(DescribeLoadBalancerAttributesCommand).resolves({ Attributes: [{ Key: "deletion_protection.enabled", Value: "false" }] });
     engine.stage = 2;
@@ -189,7 +189,7 @@ describe("scale stage up / down", () => {
     this.timeout(120_000);
     restore();
     const { stacksPlanner } = await import("../../../cli/lib/planner.ts");
-    restore = useStageDeps({ engine: async () => engine, planner: stacksPlanner, elb: async () => elb, healthTimeoutMs: 300, healthIntervalMs: 20 });
+    restore = useStageDeps({ identity: fakeIdentity, engine: async () => engine, planner: stacksPlanner, elb: async () => elb, healthTimeoutMs: 300, healthIntervalMs: 20 });
     elbMock.on(ModifyLoadBalancerAttributesCommand).resolves({});
     elbMock.on(DescribeLoadBalancerAttributesCommand).resolvesOnce({ Attributes: [{ Key: "deletion_protection.enabled", Value: "true" }] })
       .resolves({ Attributes: [{ Key: "deletion_protection.enabled", Value: "false" }] });
