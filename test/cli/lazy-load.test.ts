@@ -13,6 +13,8 @@ const COMMANDS = [
   "stage/status",
   "stage/up",
   "stage/down",
+  "deploy",
+  "rollback",
 ];
 
 async function heavyModulesAfter(imports: string[]): Promise<Record<string, number>> {
