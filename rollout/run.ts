@@ -48,15 +48,14 @@ export async function runDeploy(req: DeployRequest, deps: DeployDeps): Promise<D
 }
 
 async function deployToStack(req: DeployRequest, target: Extract<DeployTarget, { kind: "stack" }>, deps: DeployDeps): Promise<DeployReport> {
+  // The archive first: a wrong --release is a usage error, whatever the stack says.
+  let archive = req.rollback ? undefined : await chooseArchive(req, deps);
   const record = await deps.stackRecord();
   const current = await record.release(target.stack);
-  let archive: ReleaseArchive;
-  if (req.rollback) {
+  if (!archive) {
     const back = previousRelease<ReleaseConfig>(req.history, target.stack, current.version);
     if (!back) throw new DeployError(`stack ${target.stack} runs ${current.version} and the audit log has no release deployed before it: deploy one with --release`, 2);
     archive = { version: back.version, sha256: back.sha256 };
-  } else {
-    archive = await chooseArchive(req, deps);
   }
   const name = targetName(req.target);
   req.record({ kind: "deploy.start", target: name, release: { version: archive.version, sha256: archive.sha256 }, previous: current, rollback: req.rollback });

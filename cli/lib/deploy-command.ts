@@ -10,7 +10,7 @@ import type { DeployReport } from "../../rollout/report.ts";
 export const targetFlags = {
   stack: Flags.string({ description: "Pulumi stack to deploy to", exclusive: ["local"] }),
   local: Flags.boolean({ description: "deploy to the local stage in --dir (`scale local up`)", exclusive: ["stack"] }),
-  dir: Flags.string({ description: "the local stage's folder", default: ".scale/local", dependsOn: ["local"] }),
+  dir: Flags.string({ description: "the local stage's folder [default .scale/local]", dependsOn: ["local"] }),
   yes: Flags.boolean({ char: "y", description: "do not ask for confirmation (needed without a terminal for --stack)" }),
   "audit-log": Flags.string({ description: "audit log file (JSON lines) [env: SCALE_AUDIT_LOG; default .scale/audit.jsonl]" }),
   region: Flags.string({ description: "AWS region [env: AWS_REGION; default us-east-1]" }),
@@ -20,7 +20,7 @@ export const targetFlags = {
 export interface TargetFlags {
   stack?: string;
   local: boolean;
-  dir: string;
+  dir?: string;
   yes: boolean;
   "audit-log"?: string;
   region?: string;
@@ -36,7 +36,7 @@ export abstract class DeployCommandBase extends BaseCommand {
     const { runDeploy } = await import("../../rollout/run.ts");
     const { DeployError } = await import("../../rollout/report.ts");
     const auditPath = flags["audit-log"] ?? config.auditLog;
-    const target = flags.stack ? { kind: "stack" as const, stack: flags.stack, region: flags.region ?? config.region } : { kind: "local" as const, dir: flags.dir };
+    const target = flags.stack ? { kind: "stack" as const, stack: flags.stack, region: flags.region ?? config.region } : { kind: "local" as const, dir: flags.dir ?? ".scale/local" };
     if (target.kind === "stack") {
       const what = rollback ? "roll back to its previous release" : `roll ${flags.release ?? "this checkout's release"} through every tier`;
       const answer = await confirm(`Stack ${target.stack}: ${what}?`, { yes: flags.yes });
