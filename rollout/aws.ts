@@ -119,7 +119,7 @@ export async function deployStack(clients: AwsClients, record: StackRecord, args
     report.seconds = secondsSince(started);
     if (outcome.startsWith("still")) {
       // Too long: AWS's own rollback puts back the servers it replaced.
-      await clients.autoscaling.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: target.group })).catch((err: Error) => opts.log(`${target.tier}: rollback refused: ${err.message}`));
+      await attempt(() => clients.autoscaling.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: target.group })), (m) => opts.log(`${target.tier}: rollback refused: ${m}`));
     } else if (outcome !== "Successful" && outcome !== "RollbackSuccessful") {
       rolled.unshift({ group: target.group, templateId: template!.LaunchTemplateId!, version: template!.Version! });
     }
@@ -181,11 +181,20 @@ async function refresh(autoscaling: AutoScalingClient, target: Target, templateI
 /** Back to the launch template version the tier ran before, with the same refresh (no rollback of a rollback). */
 async function refreshBack(clients: AwsClients, r: { group: string; templateId: string; version: string }, opts: Required<AwsDeployArgs>): Promise<void> {
   opts.log(`${r.group}: refreshing back onto launch template version ${r.version}`);
-  await clients.autoscaling.send(new StartInstanceRefreshCommand({
+  await attempt(() => clients.autoscaling.send(new StartInstanceRefreshCommand({
     AutoScalingGroupName: r.group, Strategy: "Rolling",
     DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: r.templateId, Version: r.version } },
     Preferences: { MinHealthyPercentage: opts.refresh.minHealthyPercentage, MaxHealthyPercentage: opts.refresh.maxHealthyPercentage, InstanceWarmup: opts.refresh.instanceWarmup, SkipMatching: true },
-  })).catch((err: Error) => opts.log(`${r.group}: could not start the refresh back: ${err.message}`));
+  })), (m) => opts.log(`${r.group}: could not start the refresh back: ${m}`));
+}
+
+/** A step of the way back: its failure is reported, and the rest of the way back still runs. */
+async function attempt(step: () => Promise<unknown>, report: (message: string) => void): Promise<void> {
+  try {
+    await step();
+  } catch (err) {
+    report((err as Error).message);
+  }
 }
 
 async function unhealthyTargets(elb: ElasticLoadBalancingV2Client, targetGroupArn: string): Promise<string[]> {
