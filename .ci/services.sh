@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Make sure the servers the tests need are up: MariaDB on 127.0.0.1:3306 (root, no password) and
-# Redis on 127.0.0.1:6379. Start them if they are installed but stopped; install them from Debian's
+# Redis on 127.0.0.1:6379, and that HAProxy is installed. Start them if they are installed but stopped; install them from Debian's
 # packages where they are missing. The test harness also runs throwaway servers from these binaries.
 set -euo pipefail
 
 need_install=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need_install+=(mariadb-server mariadb-client)
 command -v redis-server >/dev/null 2>&1 || need_install+=(redis-server)
+# HAProxy stands in for the ALB in the tests and the local stages; openssl makes the test CAs.
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_install+=(haproxy)
+command -v openssl >/dev/null 2>&1 || need_install+=(openssl)
 if [ ${#need_install[@]} -gt 0 ]; then
   echo "installing ${need_install[*]} from Debian's packages"
   export DEBIAN_FRONTEND=noninteractive

@@ -133,13 +133,13 @@ describe("photos on MariaDB + SQS + S3 (fauxqs), with worker processes", functio
     const proxy = await holdOriginals();
     try {
       const slow = worker({ S3_ENDPOINT: proxy.endpoint });
-      const other = worker();
-      await Promise.all([slow.started, other.started]);
-      // Only the slow worker may take it: the other starts polling once the slow one holds the job.
-      other.proc.kill("SIGSTOP");
+      await slow.started;
+      // Only the slow worker may take it: the other starts once the slow one holds the job. (A stopped process's
+      // long poll stays open at the server and may still be handed the message, so it is not started at all yet.)
       const id = await accepted(await image("png", 200, 100));
       await proxy.waitForHeld();
-      other.proc.kill("SIGCONT");
+      const other = worker();
+      await other.started;
       await new Promise((r) => setTimeout(r, 3 * 2000 + 1000)); // three visibility timeouts
       expect(other.jobs()).to.deep.equal([]);
       proxy.release();
