@@ -33,7 +33,7 @@ export interface DeployDeps {
   /** Unpacks an archive for a local stage into `<into>/<version>`. */
   unpack(archive: ReleaseArchive, into: string): Promise<UnpackedRelease>;
   /** Builds this checkout's release (release/build.ts), for a deploy without --release. */
-  build(releasesDir: string): Promise<ReleaseArchive>;
+  build(releasesDir: string, log: (line: string) => void): Promise<ReleaseArchive>;
   awsOptions?: { pollMs?: number; tierTimeoutMs?: number };
   localOptions?: Omit<LocalRollOptions, "log">;
 }
@@ -108,5 +108,5 @@ async function deployToLocal(req: DeployRequest, dir: string, deps: DeployDeps):
 async function chooseArchive(req: DeployRequest, deps: DeployDeps): Promise<ReleaseArchive> {
   if (req.release) return resolveReleaseArchive(req.release, req.releasesDir);
   req.log(`building this checkout's release into ${req.releasesDir}`);
-  return deps.build(req.releasesDir);
+  return deps.build(req.releasesDir, req.log);
 }

@@ -2,11 +2,8 @@
  * Where `scale deploy` and `scale rollback` get AWS, the Pulumi stack record, a local stage and the release tools.
  * Tests swap them with `useDeployDeps` (the commands run in-process); real runs load them lazily.
  */
-import { execFile } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import type { DeployDeps } from "../../rollout/run.ts";
 import { PulumiCliMissing } from "./engine.ts";
 
@@ -50,13 +47,12 @@ const real: DeployDeps = {
     throw new Error(`no local stage supervisor to deploy through in ${dir}: start one with \`scale local up --stage 2 --dir ${dir}\``);
   },
   async unpack(archive, into) {
-    const dir = join(into, archive.version);
-    mkdirSync(dir, { recursive: true });
-    await promisify(execFile)("tar", ["-xzf", archive.file!, "-C", dir]);
-    return { version: archive.version, dir };
+    const { unpackRelease } = await import("../../release/build.ts");
+    return { version: archive.version, dir: await unpackRelease(archive.file!, join(into, archive.version)) };
   },
-  async build() {
-    throw new Error("this checkout has no release builder yet: build an archive with `scale release build` and pass it with --release");
+  async build(releasesDir, log) {
+    const { buildRelease } = await import("../../release/build.ts");
+    return buildRelease({ root: PROJECT_DIR, outDir: releasesDir, log });
   },
 };
 
