@@ -106,6 +106,8 @@ describe("scale deploy --local: a rolling deploy under load", function () {
     expect(result.backends).to.include.members(["app-read-1", "app-read-2", "app-write-1", "app-write-2"]);
     expect(Object.values(stage.serving())).to.deep.equal(["1.1.0", "1.1.0", "1.1.0", "1.1.0"]);
     expect(lines.some((l) => l.startsWith("write: 2/2 replaced"))).to.equal(true);
+    console.error(lines.map((l) => `    ${l}`).join("\n"));
+    console.error(`    ${JSON.stringify(report)}`);
     console.error(`    ${result.requests} requests (${result.reads} reads, ${result.writes} writes) during the roll, 0 failed`);
   });
 
