@@ -129,7 +129,7 @@ async function takeOut(stage: LocalStage, member: TierProcess, opts: Opts): Prom
   const others = (await haproxy.servers()).filter((s) => s.backend === member.backend && s.server !== member.server);
   if (others.length > 0) {
     await until(`another server of ${member.backend} up before ${member.server} drains`, opts.readyTimeoutMs, opts.pollMs, async () =>
-      (await haproxy.servers()).some((s) => s.backend === member.backend && s.server !== member.server && isServing(s.status)));
+      (await haproxy.servers()).some((s) => s.backend === member.backend && s.server !== member.server && isSteady(s.status)));
   }
   await haproxy.setState(member.backend, member.server, "drain");
   const drained = await until(`${member.server}'s connections to end`, opts.drainTimeoutMs, opts.pollMs, async () =>
@@ -144,6 +144,11 @@ async function putBack(stage: LocalStage, member: TierProcess, opts: Opts): Prom
   // With health checks HAProxy sends traffic only once its own check passes: wait for that before the next one goes.
   await until(`HAProxy to see ${member.server} up`, opts.readyTimeoutMs, opts.pollMs, async () =>
     isServing((await stage.haproxy.server(member.backend, member.server)).status));
+}
+
+/** UP without a failed check pending ("UP 1/2" is going down), or "no check": safe to leave the backend to. */
+function isSteady(status: string): boolean {
+  return status === "UP" || status === "no check";
 }
 
 /** UP (possibly "UP 1/2" while checks settle) or "no check": HAProxy sends it requests. */

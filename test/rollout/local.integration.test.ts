@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { rollLocal, type UnpackedRelease } from "../../rollout/local.ts";
 import { makeRelease, RolloutStage, unpackTo } from "../support/rollout-stage.ts";
+import { eventually } from "../support/eventually.ts";
 import { tempDir } from "../support/tmp.ts";
 import { createDatabase, dropDatabase, SHARED_MARIADB } from "../app/support.ts";
 
@@ -31,7 +32,7 @@ function startLoad(endpoint: string, token: string, itemIds: string[], connectio
       });
       await res.arrayBuffer();
       backends.add(res.headers.get("x-backend") ?? "?");
-      if (res.status !== 200 && res.status !== 201) failures.push(`${method} ${path}: ${res.status}`);
+      if (res.status !== 200 && res.status !== 201) failures.push(`${method} ${path}: ${res.status} from ${res.headers.get("x-backend") ?? "HAProxy itself"}`);
     } catch (err) {
       failures.push(`${method} ${path}: ${(err as Error).message}`);
     }
@@ -120,6 +121,7 @@ describe("scale deploy --local: a rolling deploy under load", function () {
     expect(report.tiers[0]).to.deep.include({ tier: "read", replaced: 0, total: 2 });
     expect(result.failures, result.failures.slice(0, 5).join("\n")).to.deep.equal([]);
     expect(stage.serving()).to.deep.equal(before);
-    expect((await stage.haproxy.servers()).map((s) => s.status)).to.deep.equal(["UP", "UP", "UP", "UP"]);
+    // HAProxy's checks on a loaded machine may briefly mark one "UP 1/2"; every server settles UP again.
+    await eventually("every server UP", async () => ((await stage.haproxy.servers()).every((s) => s.status === "UP") ? true : undefined), 30_000);
   });
 });

@@ -78,7 +78,8 @@ export class RolloutStage implements LocalStage {
     const config = [
       "global", "  maxconn 2000", `  stats socket ${this.haproxy.socket} mode 600 level admin`,
       "defaults", "  mode http", "  timeout connect 2s", "  timeout client 30s", "  timeout server 30s", "  option forwardfor",
-      "  option httpchk GET /readyz", "  default-server inter 500ms fall 2 rise 1",
+      // The ALB's own thresholds are of this order: a check a loaded machine answers late must not take a server out.
+      "  option httpchk GET /readyz", "  timeout check 5s", "  default-server inter 1s fall 3 rise 2",
       "frontend web", `  bind 127.0.0.1:${port}`, "  acl read method GET HEAD", "  use_backend read if read", "  default_backend write",
       "backend read", "  balance roundrobin", "  http-response set-header X-Backend %[srv_name]", ...servers("read"),
       "backend write", "  balance roundrobin", "  http-response set-header X-Backend %[srv_name]", ...servers("write"), "",
