@@ -10,6 +10,8 @@ command -v redis-server >/dev/null 2>&1 || need_install+=(redis-server)
 # HAProxy stands in for the ALB in the tests and the local stages; openssl makes the test CAs.
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_install+=(haproxy)
 command -v openssl >/dev/null 2>&1 || need_install+=(openssl)
+# Headless Chromium opens `scale loadtest --report` pages in the tests and checks the charts are drawn.
+command -v chromium >/dev/null 2>&1 || need_install+=(chromium)
 if [ ${#need_install[@]} -gt 0 ]; then
   echo "installing ${need_install[*]} from Debian's packages"
   export DEBIAN_FRONTEND=noninteractive

@@ -14,29 +14,31 @@ import { createItemService } from "./items/item.service.ts";
 import { healthRoutes } from "./health/health.routes.ts";
 import { adminRoutes } from "./cache/admin.routes.ts";
 import { photoRoutes, PHOTO_UPLOAD_PATH } from "./photos/photo.routes.ts";
-import { goneWhenArchived } from "./archive/archived-months.ts";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
   app.use(observe(deps));
-  app.use(
-    methodNotAllowed({
-      app,
-      onMethodNotAllowed: (c, methods) =>
-        problem(c, 405, "method-not-allowed", `${c.req.method} is not allowed here; use ${methods.join(", ")}`, { Allow: methods.join(", ") }),
-    }),
-  );
+  // One layer for the checks every request passes: the method check (which acts only on a 404) and the body limit.
+  const notAllowed = methodNotAllowed({
+    app,
+    onMethodNotAllowed: (c, methods) =>
+      problem(c, 405, "method-not-allowed", `${c.req.method} is not allowed here; use ${methods.join(", ")}`, { Allow: methods.join(", ") }),
+  });
   // Refused from Content-Length (or while streaming) before anything parses the body.
   const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError(413, "body-too-large", `the request body is over ${MAX_BODY_BYTES} bytes`); } });
-  app.use(async function limitRequestBody(c, next) {
+  app.use(async function checkRequest(c, next) {
+    const method = c.req.method;
     // GET/HEAD carry no body here; skipping them spares the read path from materialising the Request object.
-    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
     // A photo streams to the object store under its own 10 MiB limit, counted as it arrives.
-    if (c.req.method === "POST" && c.req.path === PHOTO_UPLOAD_PATH) return next();
-    return limitBody(c, next);
+    if (method === "GET" || method === "HEAD" || (method === "POST" && c.req.path === PHOTO_UPLOAD_PATH)) return notAllowed(c, next);
+    return notAllowed(c, async () => {
+      await limitBody(c, next);
+    });
   });
+  // Before the limiter and the handlers: a refusal must cost less than the work it sheds.
+  if (deps.config.ADMISSION_MAX_IN_FLIGHT > 0 || deps.config.ADMISSION_MAX_LAG_MS > 0) app.use("/v1/*", deps.admission.middleware);
   if (deps.limiter) {
     const limiter = rateLimit(deps.limiter, { trustedHops: deps.config.TRUST_PROXY });
     app.use("/v1/*", limiter);
@@ -49,7 +51,6 @@ export function createApp(deps: Deps) {
   app.route("/v1/users", userRoutes(deps));
   app.route("/v1/users", userItemRoutes(deps, items));
   app.route("/v1/sessions", sessionRoutes(deps));
-  app.use("/v1/items/:id", goneWhenArchived(deps.archived));
   app.route("/v1/items", itemRoutes(deps, items));
   const { photos, blobs, relay } = deps.photos;
   const limits = { uploadsPerMinute: deps.config.PHOTO_UPLOADS_PER_MINUTE, maxPixels: deps.config.PHOTO_MAX_PIXELS };

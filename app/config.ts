@@ -100,6 +100,13 @@ const envSchema = z.object({
   CACHE_FILL_LEASE_MS: intFrom(10, 60_000).default(2000),
   CACHE_FILL_WAIT_MS: intFrom(0, 10_000).default(300),
   SESSION_TTL_SECONDS: intFrom(60, 86_400 * 365).default(86_400 * 7),
+  /**
+   * Admission control (app/http/admission.ts): API requests in progress in this process beyond which new ones are
+   * answered 503 at once, the event-loop delay beyond which they are, and the Retry-After those answers carry. 0: off.
+   */
+  ADMISSION_MAX_IN_FLIGHT: intFrom(0, 1_000_000).default(1024),
+  ADMISSION_MAX_LAG_MS: intFrom(0, 60_000).default(200),
+  ADMISSION_RETRY_AFTER_SECONDS: intFrom(1, 3600).default(1),
   SHUTDOWN_DEADLINE_MS: intFrom(0, 600_000).default(10_000),
   MIGRATE_ON_START: flag("1"),
   /** Photos and stage 5's queue (docs/app.md, "Photos"): unset buckets/queue = a folder in DATA_DIR and an in-process queue. */

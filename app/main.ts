@@ -2,8 +2,9 @@
  * `npm start`: the service. With no DATABASE_URL/REDIS_URL it runs on the embedded default (SQLite in DATA_DIR).
  * SIGTERM/SIGINT: stop accepting, let in-flight requests finish within SHUTDOWN_DEADLINE_MS, close pools, exit 0.
  */
-import { serve } from "@hono/node-server";
+import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { loadConfig, ConfigError, type Config } from "./config.ts";
 import { buildDeps } from "./wiring.ts";
 import { createApp } from "./app.ts";
@@ -21,11 +22,18 @@ const deps = await buildDeps(config).catch((err: Error) => {
   process.exit(1);
 });
 const app = createApp(deps);
-const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
+/**
+ * Connections the kernel completes for us while the event loop is busy. Node's default, 511, drops the SYNs of a
+ * burst of a couple of thousand clients, who then retry after a second or more; the kernel caps this at somaxconn.
+ */
+const LISTEN_BACKLOG = 4096;
+const server = createAdaptorServer({ fetch: app.fetch, hostname: config.HOST }) as Server;
+server.listen({ host: config.HOST, port: config.PORT, backlog: LISTEN_BACKLOG }, () => {
+  const info = server.address() as AddressInfo;
   const host = info.address.includes(":") ? `[${info.address}]` : info.address;
   const where = deps.wiring === "embedded" ? `embedded default, data in ${config.DATA_DIR}` : "MySQL/Redis from the environment";
   console.log(`scale-app listening on http://${host}:${info.port} (${where})`);
-}) as Server;
+});
 server.on("error", (err) => {
   console.error(`could not listen on ${config.HOST}:${config.PORT}: ${err.message}`);
   void deps.close().finally(() => process.exit(1));

@@ -128,8 +128,16 @@ export interface ItemCache {
    * the cache knows there is no such item; null when it does not know.
    */
   get(id: string): Promise<CachedItem | typeof ABSENT | null>;
-  /** true if stored, false if refused because the cache already holds or expects a newer version. */
-  set(item: Item): Promise<boolean>;
+  /**
+   * true if stored, false if refused because the cache already holds or expects a newer version. `json`: the item's
+   * JSON when the caller already made it (the miss path sends the same bytes it stores).
+   */
+  set(item: Item, json?: string): Promise<boolean>;
+  /**
+   * For a cache in this process (the embedded default's): what get() would answer, synchronously, so a hit costs no
+   * promise. Absent on caches across the network.
+   */
+  peek?(id: string): CachedItem | typeof ABSENT | null;
   /** Remember for `ttlMs` that the id was not found; only into an empty slot, so it never hides a write's marker. */
   setAbsent(id: string, ttlMs: number): Promise<void>;
   /**

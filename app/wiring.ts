@@ -39,6 +39,7 @@ import { createSqsClient, createSqsJobQueue } from "./photos/sqs-job-queue.ts";
 import { startOutboxRelay, type OutboxRelay } from "./photos/outbox-relay.ts";
 import { startWorker, type Worker } from "./worker/job-runner.ts";
 import { createArchivedMonths, type ArchivedMonths } from "./archive/archived-months.ts";
+import { createAdmission, type Admission } from "./http/admission.ts";
 
 export interface Deps {
   config: Config;
@@ -61,6 +62,8 @@ export interface Deps {
   };
   /** Months moved to the archive: reads of their items answer 410. */
   archived: ArchivedMonths;
+  /** Refuses API requests with 503 + Retry-After while this process is over its in-flight or event-loop limits. */
+  admission: Admission;
   /** Readiness probes by name; each throws when its dependency does not answer. */
   readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -234,6 +237,13 @@ export async function buildDeps(config: Config, opts: WiringOptions = {}): Promi
   closers.unshift(async () => work.relay.stop(), async () => work.worker?.stop());
   const archived = createArchivedMonths(db);
 
+  const admission = createAdmission({
+    maxInFlight: config.ADMISSION_MAX_IN_FLIGHT,
+    maxLagMs: config.ADMISSION_MAX_LAG_MS,
+    retryAfterSeconds: config.ADMISSION_RETRY_AFTER_SECONDS,
+  });
+  closers.unshift(async () => admission.stop());
+
   let closed: Promise<void> | undefined;
   return {
     config,
@@ -249,6 +259,7 @@ export async function buildDeps(config: Config, opts: WiringOptions = {}): Promi
     metrics,
     photos: { ...adapters, ...work },
     archived,
+    admission,
     readiness,
     close() {
       closed ??= (async () => {

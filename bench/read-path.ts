@@ -1,19 +1,39 @@
 /**
- * Read-path benchmark: the app on MySQL + Redis against a bare Hono handler returning a same-sized JSON body, under
- * the same load (100 connections, cached GET /v1/items/:id over Zipf-distributed keys). Rounds alternate between the
- * two so drift on a shared box hits both alike; the report is the median of each and their ratio.
+ * Read-path benchmark: cached GET /v1/items/:id against a bare Hono handler and a bare node:http server returning a
+ * same-sized JSON body, in one run, under the same load (100 connections):
+ * - hot id: one item read over and over, on the embedded default (SQLite + in-process cache) and on MariaDB + Redis
+ *   (L1 in front of Redis);
+ * - Zipf: Zipf(1.0) over 20,000 items on MariaDB + Redis, the cache filled first.
+ * Within a case the targets take turns, round after round, so drift on a shared box hits them alike; each figure is
+ * the median of the rounds, and the report gives throughput and p99 as ratios to bare Hono (and to node:http).
  *
- *   npm run bench -- [--tool wrk|autocannon] [--seconds 10] [--rounds 3] [--items 10000] [--zipf 0.99]
+ *   npm run bench -- [--tool wrk|autocannon] [--seconds 10] [--warmup 3] [--rounds 3] [--items 20000] [--zipf 1.0]
+ *                    [--connections 100]
  *   BENCH_DATABASE_URL (server URL without a database; default the local MariaDB), BENCH_REDIS_URL
  */
 import { createPool } from "mysql2/promise";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { cpuSeconds, haveWrk, runLoad, type LoadResult } from "./load.ts";
-import { appCounters, benchUserToken, deleteRedisPrefix, hitRatios, loadAverage, median, parseFlags, post, startServer, stopServers, uniqueSuffix, type StartedServer } from "./support.ts";
+import {
+  appCounters,
+  benchUserToken,
+  deleteRedisPrefix,
+  hitRatios,
+  loadAverage,
+  median,
+  parseFlags,
+  post,
+  seedItems,
+  startServer,
+  stopServers,
+  uniqueSuffix,
+  type StartedServer,
+} from "./support.ts";
 
-const args = parseFlags({ seconds: 10, warmup: 3, rounds: 3, items: 10_000, zipf: 0.99, connections: 100 }, ["tool"]);
+const args = parseFlags({ seconds: 10, warmup: 3, rounds: 3, items: 20_000, zipf: 1.0, connections: 100 }, ["tool"]);
 const { seconds, rounds, connections } = args;
-const itemCount = args.items;
-const zipfS = args.zipf;
 const tool = (args.tool ?? ((await haveWrk()) ? "wrk" : "autocannon")) as "wrk" | "autocannon";
 if (tool !== "wrk" && tool !== "autocannon") throw new Error("--tool must be wrk or autocannon");
 
@@ -22,96 +42,118 @@ const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const suffix = uniqueSuffix();
 const database = `bench_${suffix}`;
 const prefix = `bench:${suffix}:`;
+const quiet = { LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "0" };
+
+type Target = { name: string; server: StartedServer; paths: string[] };
+type Round = LoadResult & { cpuMicrosPerRequest?: number };
 
 const started = new Date();
+const loadAtStart = loadAverage();
 const admin = createPool({ uri: serverUrl, connectionLimit: 1 });
 await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
+const dataDir = await mkdtemp(join(tmpdir(), "bench-embedded-"));
 const servers: StartedServer[] = [];
 try {
-  const app = await startServer("app/main.ts", {
-    DATABASE_URL: `${serverUrl}/${database}`,
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: prefix,
-    LOG_LEVEL: "warn",
-    RATE_LIMIT_PER_MINUTE: "0",
-  });
-  servers.push(app);
+  const redisApp = await startServer("app/main.ts", { ...quiet, DATABASE_URL: `${serverUrl}/${database}`, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
+  servers.push(redisApp);
+  const embeddedApp = await startServer("app/main.ts", { ...quiet, DATA_DIR: dataDir });
+  servers.push(embeddedApp);
 
-  process.stderr.write(`seeding ${itemCount} items of 1 KB...\n`);
-  const token = await benchUserToken(app.url);
-  const ids: string[] = [];
+  process.stderr.write(`seeding ${args.items} items of 1 KB...\n`);
   const content = "x".repeat(1024);
-  for (let i = 0; i < itemCount; i += 50) {
-    const batch = Array.from({ length: Math.min(50, itemCount - i) }, () => post(`${app.url}/v1/items`, { content }, { authorization: `Bearer ${token}` }));
-    for (const item of await Promise.all(batch)) ids.push(item.id!);
-  }
-  // Rank order is random, so the hottest keys are not simply the newest.
-  ids.sort(() => Math.random() - 0.5);
-  const paths = ids.map((id) => `/v1/items/${id}`);
-  const sample = await (await fetch(`${app.url}${paths[0]}`)).text();
+  const redisAuth = { authorization: `Bearer ${await benchUserToken(redisApp.url)}` };
+  const owner = (await post(`${redisApp.url}/v1/items`, { content }, redisAuth)).ownerId!;
+  const paths = (await seedItems(`${serverUrl}/${database}`, owner, args.items)).map((id) => `/v1/items/${id}`);
+  const embeddedAuth = { authorization: `Bearer ${await benchUserToken(embeddedApp.url)}` };
+  const embeddedHot = `/v1/items/${(await post(`${embeddedApp.url}/v1/items`, { content }, embeddedAuth)).id!}`;
+  const sample = await (await fetch(`${redisApp.url}${paths[0]}`)).text();
 
   // Fill the cache once so the timed runs measure the cached path (the Zipf tail would otherwise keep missing).
-  for (let i = 0; i < paths.length; i += 100) await Promise.all(paths.slice(i, i + 100).map(async (p) => (await fetch(`${app.url}${p}`)).text()));
+  process.stderr.write(`filling the cache...\n`);
+  for (let i = 0; i < paths.length; i += 100) await Promise.all(paths.slice(i, i + 100).map(async (p) => (await fetch(`${redisApp.url}${p}`)).text()));
+  await (await fetch(`${embeddedApp.url}${embeddedHot}`)).text();
 
-  const bare = await startServer("bench/bare-hono.ts", { BODY: sample });
-  servers.push(bare);
+  const bareHono = await startServer("bench/bare-hono.ts", { BODY: sample });
+  servers.push(bareHono);
+  const bareNode = await startServer("bench/bare-node.ts", { BODY: sample });
+  servers.push(bareNode);
 
-  const targets = { app: app.url, bare: bare.url };
-  const pids = { app: app.proc.pid, bare: bare.proc.pid };
-  const results: Record<keyof typeof targets, Array<LoadResult & { cpuMicrosPerRequest?: number }>> = { app: [], bare: [] };
-  process.stderr.write(`warming up (${args.warmup}s each)...\n`);
-  for (const url of Object.values(targets)) await runLoad({ tool, urls: [url], paths, zipfS, connections, seconds: args.warmup });
-  for (let r = 0; r < rounds; r++) {
-    for (const name of ["bare", "app"] as const) {
-      const cpuBefore = await cpuSeconds(pids[name]);
-      const res = await runLoad({ tool, urls: [targets[name]], paths, zipfS, connections, seconds });
-      const cpuAfter = await cpuSeconds(pids[name]);
-      const cpuMicrosPerRequest = cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) * 1e6) / res.requests : undefined;
-      results[name].push({ ...res, cpuMicrosPerRequest });
-      process.stderr.write(
-        `round ${r + 1} ${name}: ${Math.round(res.requestsPerSecond)} req/s, p99 ${res.p99Ms.toFixed(1)} ms, ` +
-          `server CPU ${cpuMicrosPerRequest?.toFixed(0) ?? "?"} µs/req, errors ${res.errors}, non-2xx ${res.non2xx}\n`,
+  const cases: Record<string, Target[]> = {
+    "hot id": [
+      { name: "node:http", server: bareNode, paths: [paths[0]!] },
+      { name: "bare Hono", server: bareHono, paths: [paths[0]!] },
+      { name: "app embedded", server: embeddedApp, paths: [embeddedHot] },
+      { name: "app Redis", server: redisApp, paths: [paths[0]!] },
+    ],
+    [`Zipf(${args.zipf}) over ${args.items}`]: [
+      { name: "node:http", server: bareNode, paths },
+      { name: "bare Hono", server: bareHono, paths },
+      { name: "app Redis", server: redisApp, paths },
+    ],
+  };
+
+  const report: Record<string, unknown> = { date: started.toISOString(), loadAverageAtStart: loadAtStart, tool, connections, seconds, rounds };
+  const lines: string[] = [];
+  for (const [label, targets] of Object.entries(cases)) {
+    const results = new Map<string, Round[]>(targets.map((t) => [t.name, []]));
+    const load = (t: Target, secs: number) => runLoad({ tool, urls: [t.server.url], paths: t.paths, zipfS: args.zipf, connections, seconds: secs });
+    process.stderr.write(`${label}: warming up (${args.warmup}s each)...\n`);
+    for (const t of targets) await load(t, args.warmup);
+    for (let r = 0; r < rounds; r++) {
+      for (const t of targets) {
+        const cpuBefore = await cpuSeconds(t.server.proc.pid);
+        const res = await load(t, seconds);
+        const cpuAfter = await cpuSeconds(t.server.proc.pid);
+        const cpuMicrosPerRequest = cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) * 1e6) / res.requests : undefined;
+        results.get(t.name)!.push({ ...res, cpuMicrosPerRequest });
+        process.stderr.write(
+          `  round ${r + 1} ${t.name}: ${Math.round(res.requestsPerSecond)} req/s, p99 ${res.p99Ms.toFixed(1)} ms, ` +
+            `server CPU ${cpuMicrosPerRequest?.toFixed(0) ?? "?"} µs/req, errors ${res.errors}, non-2xx ${res.non2xx}; load ${loadAverage()}\n`,
+        );
+      }
+    }
+    const summary = (name: string) => {
+      const rs = results.get(name)!;
+      return {
+        requestsPerSecond: Math.round(median(rs.map((x) => x.requestsPerSecond))),
+        p99Ms: Number(median(rs.map((x) => x.p99Ms)).toFixed(1)),
+        cpuMicrosPerRequest: rs.every((x) => x.cpuMicrosPerRequest !== undefined) ? Math.round(median(rs.map((x) => x.cpuMicrosPerRequest!))) : null,
+        errors: rs.reduce((a, x) => a + x.errors + x.non2xx, 0),
+      };
+    };
+    const hono = summary("bare Hono");
+    const node = summary("node:http");
+    const rows = targets.map((t) => {
+      const s = summary(t.name);
+      return {
+        target: t.name,
+        ...s,
+        vsHono: Number((s.requestsPerSecond / hono.requestsPerSecond).toFixed(2)),
+        p99VsHono: Number((s.p99Ms / hono.p99Ms).toFixed(2)),
+        vsNode: Number((s.requestsPerSecond / node.requestsPerSecond).toFixed(2)),
+      };
+    });
+    report[label] = rows;
+    lines.push(`  ${label}:`);
+    for (const row of rows) {
+      lines.push(
+        `    ${row.target.padEnd(13)} ${String(row.requestsPerSecond).padStart(6)} req/s  p99 ${String(row.p99Ms).padStart(6)} ms  ` +
+          `CPU ${row.cpuMicrosPerRequest ?? "?"} µs/req  ×Hono ${row.vsHono.toFixed(2)} (p99 ×${row.p99VsHono.toFixed(2)})  ×node ${row.vsNode.toFixed(2)}  errors ${row.errors}`,
       );
     }
   }
-  const cache = await appCounters(app.url);
-  const summary = (name: keyof typeof targets) => ({
-    requestsPerSecond: Math.round(median(results[name].map((x) => x.requestsPerSecond))),
-    p99Ms: Number(median(results[name].map((x) => x.p99Ms)).toFixed(1)),
-    errors: results[name].reduce((a, x) => a + x.errors + x.non2xx, 0),
-    cpuMicrosPerRequest: results[name].every((x) => x.cpuMicrosPerRequest !== undefined)
-      ? Math.round(median(results[name].map((x) => x.cpuMicrosPerRequest!)))
-      : null,
-  });
-  const report = {
-    date: started.toISOString(),
-    loadAverage: loadAverage(),
-    tool,
-    connections,
-    seconds,
-    rounds,
-    items: itemCount,
-    zipf: zipfS,
-    bare: summary("bare"),
-    app: summary("app"),
-    ratio: Number((summary("app").requestsPerSecond / summary("bare").requestsPerSecond).toFixed(2)),
-    cpuRatio:
-      summary("app").cpuMicrosPerRequest && summary("bare").cpuMicrosPerRequest
-        ? Number((summary("bare").cpuMicrosPerRequest! / summary("app").cpuMicrosPerRequest!).toFixed(2))
-        : null,
-    // Since the start, so the fill's misses are in it; L1 and Redis apart (see hitRatios).
-    cacheHitRatios: hitRatios(cache),
-  };
-  console.log(`\nread path (${tool}, ${connections} connections, ${seconds}s x ${rounds} rounds, Zipf(${zipfS}) over ${itemCount} items; load average ${report.loadAverage})`);
-  console.log(`  bare Hono : ${report.bare.requestsPerSecond} req/s, p99 ${report.bare.p99Ms} ms, server CPU ${report.bare.cpuMicrosPerRequest} µs/req`);
-  console.log(`  app       : ${report.app.requestsPerSecond} req/s, p99 ${report.app.p99Ms} ms, server CPU ${report.app.cpuMicrosPerRequest} µs/req`);
-  console.log(`  ratio app/bare: ${report.ratio} (throughput), ${report.cpuRatio ?? "?"} (bare CPU per request / app CPU per request)`);
-  const { l1, redis, cached } = report.cacheHitRatios;
-  console.log(`  cache hit ratios since start (includes the fill's misses): L1 ${l1}, Redis ${redis} of L1 misses, ${cached} overall`);
+  report.loadAverageAtEnd = loadAverage();
+  report.cacheHitRatios = hitRatios(await appCounters(redisApp.url));
+  console.log(
+    `\nread path (${tool}, ${connections} connections, ${seconds}s x ${rounds} rounds, medians; ${started.toISOString()}; ` +
+      `load average ${loadAtStart} at start, ${String(report.loadAverageAtEnd)} at end)`,
+  );
+  for (const line of lines) console.log(line);
   console.log(JSON.stringify(report));
 } finally {
   stopServers(servers);
   await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
   await admin.end();
   await deleteRedisPrefix(redisUrl, prefix);
+  await rm(dataDir, { recursive: true, force: true });
 }

@@ -7,7 +7,8 @@ export const albDiagnose: Runbook = {
   whenToUse: "alb-5xx-rate or alb-unhealthy-hosts fired: find which targets fail and why before changing anything.",
   answersAlarms: ["alb-5xx-rate", "alb-unhealthy-hosts"],
   destructive: false,
-  params: [{ name: "target-group-arn", description: "the app's target group ARN", required: true, pattern: /^arn:aws[\w-]*:elasticloadbalancing:/ }],
+  usesAws: true,
+  params: [{ name: "target-group-arn", description: "the app's target group ARN", required: true, pattern: /^arn:aws[\w-]*:elasticloadbalancing:/, fromStack: "target-group" }],
   steps: [
     {
       id: "target-health",

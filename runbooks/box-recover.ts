@@ -12,8 +12,9 @@ export const boxRecover: Runbook = {
   whenToUse: "Stage 0: the box fails its status checks, or its CPU stays high and a bigger box is the answer.",
   answersAlarms: ["box-status-check-failed", "box-cpu-high"],
   destructive: true,
+  usesAws: true,
   params: [
-    { name: "instance", description: "EC2 instance id of the box", required: true, pattern: /^i-[0-9a-f]{8,17}$/ },
+    { name: "instance", description: "EC2 instance id of the box", required: true, pattern: /^i-[0-9a-f]{8,17}$/, fromStack: "box-instance" },
     { name: "instance-type", description: "new instance type, e.g. t3.large (omit to keep the type)", pattern: /^[a-z][a-z0-9-]*\.[a-z0-9]+$/ },
   ],
   steps: [

@@ -17,7 +17,7 @@ export const cacheDiagnose: Runbook = {
   whenToUse: "cache-cpu-high or cache-evictions fired, or the database sees more reads than the cache should let through.",
   answersAlarms: ["cache-cpu-high", "cache-evictions"],
   destructive: false,
-  params: [{ name: "redis-url", description: "redis:// URL of the cache", required: true, secret: true }],
+  params: [{ name: "redis-url", description: "redis:// URL of the cache", required: true, secret: true, url: "redis" }],
   steps: [
     {
       id: "stats",

@@ -12,15 +12,19 @@ export const cacheFlush: Runbook = {
   answersAlarms: [],
   destructive: true,
   params: [
-    { name: "app-url", description: "the app's base URL, to flush through POST /admin/cache/flush", pattern: /^https?:\/\/\S+$/ },
+    { name: "app-url", description: "the app's base URL, to flush through POST /admin/cache/flush", pattern: /^https?:\/\/\S+$/, url: "http" },
     { name: "admin-token", description: "the app's ADMIN_TOKEN", secret: true },
-    { name: "redis-url", description: "redis:// URL of the cache, to flush directly instead", secret: true },
+    { name: "redis-url", description: "redis:// URL of the cache, to flush directly instead", secret: true, url: "redis" },
     { name: "pattern", description: "key pattern for the direct flush (the app's keys are <REDIS_KEY_PREFIX>item:<id>)", default: "stm:item:*", pattern: /^[^\s]+$/ },
   ],
   validate: (p) =>
     p["redis-url"] || (p["app-url"] && p["admin-token"])
       ? undefined
       : "give --param app-url=... --param admin-token=... (through the app) or --param redis-url=... (directly)",
+  warnings: (p) =>
+    p["redis-url"] && /^\*+$/.test(p.pattern ?? "")
+      ? [`pattern ${p.pattern} is the whole keyspace: every key in this Redis goes (sessions and rate limits too, not only cached items); the app's keys are <prefix>item:*`]
+      : [],
   steps: [
     {
       id: "count",

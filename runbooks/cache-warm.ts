@@ -1,9 +1,9 @@
 import type { Runbook } from "./lib/types.ts";
 import { VerifyFailed } from "./lib/types.ts";
-import { adminPost } from "./lib/app-admin.ts";
+import { adminPost, fetchOrSay } from "./lib/app-admin.ts";
 
 async function readItem(appUrl: string, id: string): Promise<{ status: number; cache: string | null }> {
-  const res = await fetch(new URL(`/v1/items/${encodeURIComponent(id)}`, appUrl), { signal: AbortSignal.timeout(5000) });
+  const res = await fetchOrSay(new URL(`/v1/items/${encodeURIComponent(id)}`, appUrl), { signal: AbortSignal.timeout(5000) });
   await res.arrayBuffer();
   return { status: res.status, cache: res.headers.get("x-cache") };
 }
@@ -16,7 +16,7 @@ export const cacheWarm: Runbook = {
   answersAlarms: [],
   destructive: false,
   params: [
-    { name: "app-url", description: "the app's base URL (the load balancer or one server)", required: true, pattern: /^https?:\/\/\S+$/ },
+    { name: "app-url", description: "the app's base URL (the load balancer or one server)", required: true, pattern: /^https?:\/\/\S+$/, url: "http" },
     { name: "admin-token", description: "the app's ADMIN_TOKEN: warm the newest items with POST /admin/cache/warm", secret: true },
     { name: "limit", description: "how many of the newest items the admin endpoint loads", default: "1000", pattern: /^[1-9]\d{0,5}$/ },
     { name: "ids", description: "comma-separated item ids to read instead (the hot set)", pattern: /^[\w-]+(,[\w-]+)*$/ },

@@ -14,7 +14,7 @@ export const dataArchive: Runbook = {
   answersAlarms: [],
   destructive: true,
   params: [
-    { name: "database-url", description: "mysql:// URL of the primary, with the database name", required: true, secret: true, pattern: /^(mysql|mariadb):\/\/\S+$/ },
+    { name: "database-url", description: "mysql:// URL of the primary, with the database name", required: true, secret: true, url: "mysql" },
     { name: "archive-bucket", description: "the archive bucket (ARCHIVE_BUCKET)", required: true, pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/ },
     { name: "after-days", description: "archive every whole month older than this many days", default: "365", pattern: /^\d{1,5}$/ },
     { name: "month", description: "archive only this month (YYYY-MM) instead", pattern: /^\d{4}-(0[1-9]|1[0-2])$/ },

@@ -12,8 +12,9 @@ export const dbFailover: Runbook = {
   whenToUse: "The primary is impaired or unreachable (writes fail with 503, /readyz names the database), or before AZ maintenance.",
   answersAlarms: [],
   destructive: true,
+  usesAws: true,
   params: [
-    { name: "instance", description: "the primary's DB instance identifier", required: true, pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/ },
+    { name: "instance", description: "the primary's DB instance identifier", required: true, pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, fromStack: "db-instance" },
     { name: "replica", description: "replica to promote when the primary is not Multi-AZ", pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/ },
   ],
   steps: [

@@ -1,5 +1,4 @@
 import type { Runbook } from "./lib/types.ts";
-import { VerifyFailed } from "./lib/types.ts";
 
 export const dbResize: Runbook = {
   id: "db-resize",
@@ -7,11 +6,13 @@ export const dbResize: Runbook = {
   whenToUse: "rds-cpu-high that caching and replicas do not fix (writes), or rds-free-storage-low. Take a db-snapshot first.",
   answersAlarms: ["rds-cpu-high", "rds-free-storage-low"],
   destructive: true,
+  usesAws: true,
   params: [
-    { name: "instance", description: "DB instance identifier", required: true, pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/ },
+    { name: "instance", description: "DB instance identifier", required: true, pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, fromStack: "db-instance" },
     { name: "instance-class", description: "new class, e.g. db.r6g.large", pattern: /^db\.[a-z0-9]+\.[a-z0-9]+$/ },
-    { name: "storage-gb", description: "new allocated storage in GB (only grows)", pattern: /^\d+$/ },
+    { name: "storage-gb", description: "new allocated storage in GB (only grows)", pattern: /^\d+$/, integer: { min: 20, max: 65536 } },
   ],
+  validate: (p) => (p["instance-class"] || p["storage-gb"] ? undefined : "give --param instance-class=... or --param storage-gb=... (or both)"),
   steps: [
     {
       id: "modify",
@@ -22,7 +23,6 @@ export const dbResize: Runbook = {
       async act(ctx) {
         const cls = ctx.params["instance-class"];
         const gb = ctx.params["storage-gb"] ? Number(ctx.params["storage-gb"]) : undefined;
-        if (!cls && gb === undefined) throw new VerifyFailed("give --param instance-class=... or --param storage-gb=... (or both)");
         const { ModifyDBInstanceCommand } = await import("@aws-sdk/client-rds");
         await (await ctx.aws.rds()).send(
           new ModifyDBInstanceCommand({

@@ -7,8 +7,9 @@ export const dbSnapshot: Runbook = {
   whenToUse: "Before any risky change to the database (a stage move, a failover, a resize), or when asked for a restore point.",
   answersAlarms: [],
   destructive: false,
+  usesAws: true,
   params: [
-    { name: "instance", description: "RDS DB instance identifier", required: true, pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/ },
+    { name: "instance", description: "RDS DB instance identifier", required: true, pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, fromStack: "db-instance" },
     { name: "snapshot", description: "snapshot identifier (default: <instance>-manual-<timestamp>)", pattern: /^[a-zA-Z][a-zA-Z0-9-]{0,254}$/ },
   ],
   steps: [

@@ -16,9 +16,10 @@ export const dlqRedrive: Runbook = {
     "queue-dlq-not-empty fired: a job failed every delivery (a photo marked failed with its reason). Inspect first; redrive once the cause (a bug, an outage) is fixed; drop jobs that can never succeed.",
   answersAlarms: ["queue-dlq-not-empty"],
   destructive: true,
+  usesAws: true,
   params: [
-    { name: "dlq-url", description: "the dead-letter queue's URL", required: true, pattern: /^https?:\/\/\S+$/ },
-    { name: "queue-url", description: "the job queue's URL (where redrive sends the messages)", pattern: /^https?:\/\/\S+$/ },
+    { name: "dlq-url", description: "the dead-letter queue's URL", required: true, pattern: /^https?:\/\/\S+$/, fromStack: "dlq" },
+    { name: "queue-url", description: "the job queue's URL (where redrive sends the messages)", pattern: /^https?:\/\/\S+$/, fromStack: "queue" },
     { name: "action", description: "inspect (change nothing), redrive, or drop", default: "inspect", pattern: /^(inspect|redrive|drop)$/ },
     { name: "max", description: "at most this many messages to move or drop", default: "1000", pattern: /^[1-9]\d{0,5}$/ },
   ],

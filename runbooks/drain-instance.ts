@@ -7,10 +7,11 @@ export const drainInstance: Runbook = {
   whenToUse: "An instance is unhealthy or misbehaving and must be inspected or replaced without dropping requests.",
   answersAlarms: ["alb-unhealthy-hosts"],
   destructive: true,
+  usesAws: true,
   params: [
-    { name: "group", description: "Auto Scaling group name", required: true, pattern: /^[\w.-]{1,255}$/ },
+    { name: "group", description: "Auto Scaling group name", required: true, pattern: /^[\w.-]{1,255}$/, fromStack: "group" },
     { name: "instance", description: "EC2 instance id", required: true, pattern: /^i-[0-9a-f]{8,17}$/ },
-    { name: "target-group-arn", description: "the ALB target group, to wait until the instance is drained from it" },
+    { name: "target-group-arn", description: "the ALB target group, to wait until the instance is drained from it", fromStack: "target-group" },
   ],
   steps: [
     {

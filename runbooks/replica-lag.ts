@@ -12,9 +12,10 @@ export const replicaLag: Runbook = {
   whenToUse: "rds-replica-lag fired, or readers see stale data beyond the cache TTL.",
   answersAlarms: ["rds-replica-lag"],
   destructive: false,
+  usesAws: true,
   params: [
-    { name: "instance", description: "the primary's DB instance identifier", required: true, pattern: ID },
-    { name: "database-url", description: "mysql:// URL of a lagging replica, to list its long queries", secret: true },
+    { name: "instance", description: "the primary's DB instance identifier", required: true, pattern: ID, fromStack: "db-instance" },
+    { name: "database-url", description: "mysql:// URL of a lagging replica, to list its long queries", secret: true, url: "mysql-server" },
     { name: "max-lag-seconds", description: "lag above this is a problem", default: "30", pattern: /^\d+$/ },
     { name: "long-query-seconds", description: "queries running longer than this are listed", default: "10", pattern: /^\d+$/ },
   ],

@@ -7,12 +7,24 @@ export const scaleTier: Runbook = {
   whenToUse: "Latency or a queue backlog grows faster than autoscaling reacts, or ahead of a known traffic peak.",
   answersAlarms: ["alb-p99-latency", "queue-backlog-age"],
   destructive: true,
+  usesAws: true,
   params: [
-    { name: "group", description: "Auto Scaling group name", required: true, pattern: /^[\w.-]{1,255}$/ },
-    { name: "min", description: "minimum size", required: true, pattern: /^\d+$/ },
-    { name: "max", description: "maximum size", required: true, pattern: /^\d+$/ },
-    { name: "desired", description: "desired capacity", required: true, pattern: /^\d+$/ },
+    { name: "group", description: "Auto Scaling group name", required: true, pattern: /^[\w.-]{1,255}$/, fromStack: "group" },
+    { name: "min", description: "minimum size", required: true, pattern: /^\d+$/, integer: { min: 0, max: 1000 } },
+    { name: "max", description: "maximum size", required: true, pattern: /^\d+$/, integer: { min: 0, max: 1000 } },
+    { name: "desired", description: "desired capacity", required: true, pattern: /^\d+$/, integer: { min: 0, max: 1000 } },
   ],
+  validate: (p) => {
+    const [min, max, desired] = [p.min, p.max, p.desired].map(Number) as [number, number, number];
+    if (min > max) return `--param min (${min}) is above --param max (${max}); need min <= desired <= max`;
+    if (desired < min || desired > max) return `--param desired (${desired}) is outside min ${min} .. max ${max}; need min <= desired <= max`;
+    return undefined;
+  },
+  warnings: (p) => [
+    `this sets ${p.group}'s sizes outside Pulumi: the next \`scale stage up/down\` (or \`pulumi up\`) and any scheduled action put the stack's sizes back without a word. ` +
+      "The override is recorded in the audit log and `scale stage status` shows it as drift until the stack's config says the same.",
+  ],
+  overrides: (p) => ({ resource: `autoscaling group ${p.group}`, group: p.group, values: { min: Number(p.min), max: Number(p.max), desired: Number(p.desired) } }),
   steps: [
     {
       id: "set-capacity",
@@ -22,7 +34,6 @@ export const scaleTier: Runbook = {
       verifies: "the group reports the new min, max and desired",
       async act(ctx) {
         const [min, max, desired] = [ctx.params.min, ctx.params.max, ctx.params.desired].map(Number) as [number, number, number];
-        if (!(min <= desired && desired <= max)) throw new VerifyFailed(`need min <= desired <= max, got ${min} <= ${desired} <= ${max}`);
         const { UpdateAutoScalingGroupCommand } = await import("@aws-sdk/client-auto-scaling");
         const asg = await ctx.aws.autoScaling();
         await asg.send(

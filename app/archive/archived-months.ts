@@ -2,7 +2,6 @@
  * Which months are in the archive, for the read path: an item id from such a month that the database no longer has
  * answers 410 Gone (the archive is for the warehouse, not for serving). Cached for a minute; months only ever join.
  */
-import type { Context, Next } from "hono";
 import type { DbHandle } from "../db/connect.ts";
 import { idTime, monthOf } from "./month.ts";
 
@@ -28,20 +27,13 @@ export function createArchivedMonths(handle: DbHandle, ttlMs = 60_000): Archived
   };
 }
 
-/** After GET /v1/items/:id answered 404: 410 when the id's month was archived. */
-export function goneWhenArchived(archived: ArchivedMonths) {
-  return async function archivedItems(c: Context, next: Next) {
-    await next();
-    if (c.req.method !== "GET" || c.res.status !== 404) return;
-    const at = idTime(c.req.param("id") ?? "");
-    if (at === null || !(await archived.has(monthOf(at)).catch(() => false))) return;
-    const month = monthOf(at);
-    const body = {
-      type: "/problems/archived",
-      title: "Gone",
-      status: 410,
-      detail: `items from ${month} moved to the archive (the data warehouse); the service no longer serves them`,
-    };
-    c.res = new Response(JSON.stringify(body), { status: 410, headers: { "Content-Type": "application/problem+json" } });
-  };
+/**
+ * For a GET /v1/items/:id the database does not have: the month the id was made in, when that month was archived
+ * (the read answers 410 Gone then); undefined otherwise, or when the archive table cannot be read.
+ */
+export async function archivedMonthOf(archived: ArchivedMonths, id: string): Promise<string | undefined> {
+  const at = idTime(id);
+  if (at === null) return undefined;
+  const month = monthOf(at);
+  return (await archived.has(month).catch(() => false)) ? month : undefined;
 }

@@ -8,8 +8,8 @@ import { ABSENT, type CachedItem, type Item } from "../ports.ts";
 /** Marker version for a deleted item: refuses every set until it expires (ids are never reused). */
 export const DELETED = Number.MAX_SAFE_INTEGER;
 
-export function encodeItem(item: Item): string {
-  return `V${item.version}|${JSON.stringify(item)}`;
+export function encodeItem(item: Item, json = JSON.stringify(item)): string {
+  return `V${item.version}|${json}`;
 }
 
 export const ABSENT_ENTRY = "N";

@@ -10,12 +10,14 @@ export function createMemoryItemCache(opts: { ttlSeconds: number; maxEntries?: n
   };
   return {
     async get(id) {
-      const raw = lru.get(id);
-      return decodeItem(raw);
+      return decodeItem(lru.get(id));
     },
-    async set(item) {
+    peek(id) {
+      return decodeItem(lru.get(id));
+    },
+    async set(item, json) {
       if (!maySet(lru.get(item.id), item.version)) return false;
-      lru.set(item.id, encodeItem(item), { ttl: jitteredTtlMs(opts.ttlSeconds) });
+      lru.set(item.id, encodeItem(item, json), { ttl: jitteredTtlMs(opts.ttlSeconds) });
       return true;
     },
     async setAbsent(id, ttlMs) {

@@ -49,8 +49,8 @@ export function createRedisItemCache(redis: Redis, opts: { prefix: string; ttlSe
       const raw = await r.get(keyOf(id));
       return decodeItem(raw);
     },
-    async set(item) {
-      return (await r.itemSetIfNewer(keyOf(item.id), item.version, encodeItem(item), jitteredTtlMs(opts.ttlSeconds))) === 1;
+    async set(item, json) {
+      return (await r.itemSetIfNewer(keyOf(item.id), item.version, encodeItem(item, json), jitteredTtlMs(opts.ttlSeconds))) === 1;
     },
     async setAbsent(id, ttlMs) {
       await r.set(keyOf(id), ABSENT_ENTRY, "PX", ttlMs, "NX");

@@ -55,10 +55,11 @@ export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" 
   async function fromDatabase(id: string, ctx: ReadContext, cacheUp: boolean): Promise<ReadResult> {
     metrics.dbReads.inc();
     const item = await items.findById(id, ctx);
+    // Serialised once: the cache stores and the response sends these same bytes.
     const cached = item ? { version: item.version, json: JSON.stringify(item) } : null;
     if (cacheUp) {
       if (item) {
-        if (cached && (await cache.set(item).catch(() => false))) l1?.set(id, cached);
+        if (cached && (await cache.set(item, cached.json).catch(() => false))) l1?.set(id, cached);
       } else if (opts.negativeTtlMs > 0) {
         await cache.setAbsent(id, opts.negativeTtlMs).catch(() => undefined);
       }
@@ -126,9 +127,13 @@ export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" 
     async read(id: string, ctx: ReadContext): Promise<ReadResult> {
       const own = ctx.session?.recentWrites?.[id];
       const near = l1?.get(id);
+      // An in-process shared cache (the embedded default) answers without a promise, like L1 does.
+      const local = near === undefined ? cache.peek?.(id) : undefined;
       let result: ReadResult;
       if (near !== undefined && fresh(id, near, own)) {
         result = { item: near === ABSENT ? null : near, cache: "l1" };
+      } else if (local != null && fresh(id, local, own)) {
+        result = { item: local === ABSENT ? null : local, cache: "hit" };
       } else if (own !== undefined || ctx.session?.lastWriteGtid) {
         // A session that has written reads on its own: a shared load may have started before its write.
         result = await load(id, ctx, own);

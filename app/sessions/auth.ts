@@ -39,13 +39,19 @@ export function requireSession(sessions: SessionStore) {
   };
 }
 
+/** The session a public read presented, or null; a session store that is down reads as none (no read-your-writes). */
+export async function readOptionalSession(sessions: SessionStore, c: Context<AppEnv>) {
+  const token = presentedToken(c);
+  if (!token || !looksLikeToken(token)) return null;
+  const session = await sessions.get(token).catch(() => null);
+  c.set("session", session);
+  return session;
+}
+
 export function optionalSession(sessions: SessionStore) {
   return async function sessionOptional(c: Context<AppEnv>, next: Next) {
-    const token = presentedToken(c);
-    if (token && looksLikeToken(token)) {
-      // A public read must not fail because the session store is down: read without read-your-writes then.
-      c.set("session", await sessions.get(token).catch(() => null));
-    }
+    // A public read must not fail because the session store is down: read without read-your-writes then.
+    await readOptionalSession(sessions, c);
     await next();
   };
 }

@@ -1,5 +1,6 @@
 import { Command, ux } from "@oclif/core";
 import { ExitCode } from "./exit-codes.ts";
+import { isOperatorMistake } from "./errors.ts";
 
 interface OclifError extends Error {
   code?: string;
@@ -13,6 +14,13 @@ interface OclifError extends Error {
  */
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
+
+  override async init(): Promise<void> {
+    // The SDK warns on every run that Node 20 support ends; the operator can do nothing about it
+    // here (releases ship their own Node), so the CLI does not pass the warning on.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+    await super.init();
+  }
 
   /** A usage mistake (bad flag value, unknown stage or runbook): exit 2. */
   protected usageError(message: string, suggestions?: string[]): never {
@@ -37,6 +45,14 @@ export abstract class BaseCommand extends Command {
   // oclif's own catch, under --json, sets the exit code from `err.exitCode` (which CLIError lacks),
   // so every --json error would exit 1: take the documented code from `err.oclif.exit` first.
   override async catch(err: OclifError & { exitCode?: number }): Promise<unknown> {
+    // A mistake found below the command (environment, audit path, parameters) leaves as a usage error.
+    if (isOperatorMistake(err)) {
+      try {
+        this.usageError(err.message, err.suggestions.length ? err.suggestions : undefined);
+      } catch (usage) {
+        err = usage as OclifError;
+      }
+    }
     if (this.jsonEnabled() && err.oclif?.exit !== undefined) process.exitCode = err.oclif.exit;
     return super.catch(err);
   }

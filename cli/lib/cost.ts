@@ -2,7 +2,8 @@
  * Estimated monthly cost of a stage's plan from a dated on-demand price table (cli/data/aws-prices.json):
  * fixed hourly charges of what the plan registers (instances at desired capacity, RDS, ElastiCache nodes,
  * the load balancer, public IPs, interface endpoints, volumes, alarms). Traffic, requests and stored
- * bytes are usage-based and left out; the output says so, and names anything it could not price.
+ * bytes are usage-based and left out; the output says so, and names anything it could not price: an instance type
+ * the table lacks, or a resource type the table neither prices, calls usage-based nor knows to be free.
  */
 import { createRequire } from "node:module";
 
@@ -28,6 +29,8 @@ export interface PriceTable {
   natGatewayPerHour: number;
   cloudwatchAlarmPerMonth: number;
   usageBased: string[];
+  /** Types with no charge of their own (configuration, or priced through another resource, as a launch template). */
+  noCharge: string[];
 }
 
 export interface CostedResource {
@@ -49,7 +52,10 @@ export interface CostLine {
 export interface CostEstimate {
   monthly: number;
   lines: CostLine[];
-  /** Resources with an hourly charge the table has no price for (an instance type it does not list). */
+  /**
+   * Resources the estimate could not price, as `name (why)`: an instance type the table does not list, or a type it
+   * knows nothing about (a KMS key, a secret, a dashboard: they cost money, and the total leaves them out).
+   */
   unpriced: string[];
   /** Resource types charged by use only (requests, bytes), not counted. */
   usageBased: string[];
@@ -125,6 +131,9 @@ export function estimateMonthlyCost(resources: readonly CostedResource[], table:
         break;
       default:
         if (table.usageBased.includes(r.type)) usage.add(r.type);
+        else if (!table.noCharge.includes(r.type) && !r.type.startsWith("scale:") && !r.type.startsWith("pulumi:")) {
+          unpriced.push(`${r.name} (${r.type}: no price in the table)`);
+        }
     }
   }
   const monthly = Math.round(lines.reduce((s, l) => s + l.monthly, 0) * 100) / 100;

@@ -29,6 +29,8 @@ export interface StackEngine {
    * drop them: Pulumi refuses to delete a protected resource, and ours are also retainOnDelete, so AWS keeps them.
    */
   unprotect(stack: string, urns: string[]): Promise<void>;
+  /** A resource's outputs in the stack's state (its ARN, address, ...); rejects when the stack has no such URN. */
+  resourceOutputs(stack: string, urn: string): Promise<Record<string, unknown>>;
 }
 
 /** The Pulumi CLI is not installed: the command says how to get it and exits 1. */
@@ -82,8 +84,18 @@ export async function pulumiEngine(): Promise<StackEngine> {
       const state = await s.exportStack();
       const wanted = new Set(urns);
       const resources = (state.deployment as { resources?: Array<{ urn: string; protect?: boolean }> }).resources ?? [];
+      const missing = urns.filter((u) => !resources.some((r) => r.urn === u));
+      // A URN of another stack (the offline plan's) matches nothing: say so rather than "succeed" at nothing.
+      if (missing.length) throw new Error(`not in stack ${stack}'s state, so not unprotected: ${missing.join(", ")}`);
       for (const r of resources) if (wanted.has(r.urn)) r.protect = false;
       await s.importStack(state);
+    },
+    async resourceOutputs(stack, urn) {
+      const state = await (await select(stack)).exportStack();
+      const resources = (state.deployment as { resources?: Array<{ urn: string; outputs?: Record<string, unknown> }> }).resources ?? [];
+      const found = resources.find((r) => r.urn === urn);
+      if (!found) throw new Error(`${urn} is not in stack ${stack}'s state`);
+      return found.outputs ?? {};
     },
     async up(stack, stage, onOutput, targets) {
       const s = await select(stack);

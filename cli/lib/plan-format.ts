@@ -3,6 +3,7 @@
 import type { Change, Plan, PlannedResource } from "../../stacks/plan.ts";
 import { isStateful } from "../../stacks/stateful.ts";
 import { urnName, type RuntimeValue } from "../../runtime/sources.ts";
+import type { GuardVerdict, ReviewedChange, RuntimeChange } from "./plan-report.ts";
 
 /** Marks a resource that holds data. */
 export const STATEFUL_MARK = "[stateful]";
@@ -62,6 +63,11 @@ export function formatPlan(plan: Plan): string[] {
   return [...lines, ...formatRuntime(plan)];
 }
 
+function brief(v: unknown): string {
+  const text = v === undefined ? "(unset)" : JSON.stringify(v);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
 /** Lines describing the changes from `from` to `to` by component. */
 export function formatChanges(from: Plan, to: Plan, changes: Change[]): string[] {
   const byUrn = new Map([...from.resources, ...to.resources].map((r) => [r.urn, r]));
@@ -74,7 +80,29 @@ export function formatChanges(from: Plan, to: Plan, changes: Change[]): string[]
       const name = c.urn.split("::").pop();
       const fields = c.fields.length > 0 ? ` (${c.fields.join(", ")})` : "";
       lines.push(`  ${c.action.padEnd(7)} ${c.type} ${name}${fields}${c.stateful ? ` ${STATEFUL_MARK}` : ""}`);
+      // A reviewed change (plan-report.ts) carries its values: old -> new, each shortened to a line.
+      const values = (c as Partial<ReviewedChange>).values ?? [];
+      for (const v of values) lines.push(`          ${v.path}: ${brief(v.old)} -> ${brief(v.new)}`);
     }
+  }
+  return lines;
+}
+
+/** The transition guard's verdict in the human form. */
+export function formatGuard(guard: GuardVerdict): string[] {
+  if (guard.verdict === "allowed") return ["", "transition guard: allowed (no stateful resource deleted, replaced or unprotected)"];
+  return ["", "transition guard: REFUSED (scale stage up/down would exit 3)", ...guard.violations.map((v) => `  ${v.rule}: ${v.message}`)];
+}
+
+/** Each tier's runtime changes in the human form: a setting's old and new source. */
+export function formatRuntimeChanges(changes: RuntimeChange[]): string[] {
+  if (changes.length === 0) return ["", "runtime: unchanged on every tier"];
+  const lines = ["", "runtime changes"];
+  const show = (v: RuntimeValue | undefined) => (v === undefined ? "(unset)" : describeValue(v));
+  for (const c of changes) {
+    lines.push(`  ${c.tier}${c.action === "changed" ? "" : ` (${c.action})`}`);
+    for (const e of c.env) lines.push(`    ${e.name}: ${show(e.old)} -> ${show(e.new)}`);
+    for (const e of c.migrate) lines.push(`    (migration step) ${e.name}: ${show(e.old)} -> ${show(e.new)}`);
   }
   return lines;
 }

@@ -5,7 +5,11 @@
 import type { Change, Plan } from "../../stacks/plan.ts";
 import type { Violation } from "../../stacks/transition-guard.ts";
 
-export type PlanLike = Pick<Plan, "stage" | "name"> & { resources: Pick<Plan["resources"][number], "urn" | "type" | "protect" | "inputs">[] };
+export type PlanLike = Pick<Plan, "stage" | "name"> & {
+  resources: Pick<Plan["resources"][number], "urn" | "type" | "protect" | "inputs">[];
+  /** Each compute tier's runtime (the switch of a data move sends the box's to the box). */
+  runtime?: Plan["runtime"];
+};
 export type ChangeLike = Change;
 export type ViolationLike = Violation;
 

@@ -44,6 +44,8 @@ export interface StepContext {
   log(line: string): void;
   /** Close this when the run ends (database and Redis connections). */
   onCleanup(close: () => Promise<unknown>): void;
+  /** What the step has done so far (rows copied...): recorded if the run is interrupted mid-step. */
+  progress(facts: Record<string, unknown>): void;
 }
 
 const READ_ONLY = /^(Describe|List|Get)/;

@@ -51,8 +51,14 @@ export async function createTableLike(source: Connection, target: Connection, ta
   await target.query(ddl.replace(/^CREATE TABLE/, "CREATE TABLE IF NOT EXISTS"));
 }
 
-/** Copy every row in primary-key order, `batch` rows per INSERT. Returns the rows copied. */
-export async function copyTable(source: Connection, target: Connection, table: string, batch: number): Promise<number> {
+/** Copy every row in primary-key order, `batch` rows per INSERT, calling `onBatch` with the rows copied so far. Returns the rows copied. */
+export async function copyTable(
+  source: Connection,
+  target: Connection,
+  table: string,
+  batch: number,
+  onBatch?: (copied: number) => void,
+): Promise<number> {
   const { all, key } = await columns(source, table);
   const order = (key.length ? key : all).map(q).join(", ");
   const cols = all.map(q).join(", ");
@@ -69,6 +75,7 @@ export async function copyTable(source: Connection, target: Connection, table: s
     if (rows.length === 0) break;
     await target.query(`INSERT INTO ${q(table)} (${cols}) VALUES ?`, [rows]);
     copied += rows.length;
+    onBatch?.(copied);
     const tail = rows[rows.length - 1] as unknown as unknown[];
     last = key.map((k) => tail[all.indexOf(k)]);
     if (rows.length < batch) break;

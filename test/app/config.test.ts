@@ -93,6 +93,9 @@ describe("app config", () => {
     ["ADMIN_TOKEN", "short"],
     ["DATABASE_REPLICA_MAX_LAG_SECONDS", "later"],
     ["DATABASE_REPLICA_GTID_WAIT_MS", "99999"],
+    ["ADMISSION_MAX_IN_FLIGHT", "-1"],
+    ["ADMISSION_MAX_LAG_MS", "soon"],
+    ["ADMISSION_RETRY_AFTER_SECONDS", "0"],
   ] as const) {
     it(`refuses ${name}=${value} with a message naming ${name} and not echoing the value`, () => {
       const env = { [name]: value };

@@ -246,6 +246,68 @@ export function describeContract(wiring: Wiring, opts: { redis?: false } = {}) {
         expect(text).to.match(/http_request_duration_seconds_bucket/);
         expect(text).to.match(/item_cache_requests_total\{result="(hit|l1)"\} \d+/);
       });
+
+      it("counts every request in the metrics, by route and status", async () => {
+        const u = await newUser(h.app);
+        const item = await createItem(h.app, u.auth, "counted");
+        const count = async (status: number) => {
+          const text = await (await req("/metrics")).text();
+          const m = new RegExp(`^http_requests_total\\{method="GET",route="/v1/items/:id",status="${status}"\\} (\\d+)`, "m").exec(text);
+          return Number(m?.[1] ?? 0);
+        };
+        const [ok, notModified] = [await count(200), await count(304)];
+        for (let i = 0; i < 3; i++) expect((await req(`/v1/items/${item.id}`)).status).to.equal(200);
+        expect((await req(`/v1/items/${item.id}`, { headers: { "if-none-match": '"1"' } })).status).to.equal(304);
+        expect(await count(200)).to.equal(ok + 3);
+        expect(await count(304)).to.equal(notModified + 1);
+      });
+    });
+
+    describe("request ids", () => {
+      it("answers every request with an X-Request-Id: the caller's when well-formed, a fresh unique one otherwise", async () => {
+        const u = await newUser(h.app);
+        const item = await createItem(h.app, u.auth, "traced");
+        const answers = [
+          await req(`/v1/items/${item.id}`),
+          await req(`/v1/items/${item.id}`, { headers: { "if-none-match": '"1"' } }),
+          await req("/v1/items/01900000-0000-7000-8000-000000000000"),
+          await req("/no/such/path"),
+          await req("/healthz", { method: "DELETE" }),
+          await req("/v1/items", { method: "POST", ...json({ content: 1 }, u.auth) }),
+          await req("/healthz"),
+        ];
+        expect(answers.map((r) => r.status)).to.deep.equal([200, 304, 404, 404, 405, 400, 200]);
+        const ids = answers.map((r) => r.headers.get("x-request-id"));
+        for (const id of ids) expect(id).to.match(/^[A-Za-z0-9._-]{1,128}$/);
+        expect(new Set(ids).size).to.equal(ids.length);
+        const kept = await req(`/v1/items/${item.id}`, { headers: { "x-request-id": "edge-abc.123_X" } });
+        expect(kept.headers.get("x-request-id")).to.equal("edge-abc.123_X");
+        const keptOnError = await req("/v1/items/nope", { headers: { "x-request-id": "edge-err-1" } });
+        expect(keptOnError.headers.get("x-request-id")).to.equal("edge-err-1");
+        for (const bad of ["has space", "x".repeat(129), "semi;colon"]) {
+          const res = await req(`/v1/items/${item.id}`, { headers: { "x-request-id": bad } });
+          const id = res.headers.get("x-request-id");
+          expect(id).to.not.equal(bad);
+          expect(id).to.match(/^[A-Za-z0-9._-]{1,128}$/);
+        }
+      });
+
+      it("keeps ETag and X-Cache on the read path's answers", async () => {
+        const u = await newUser(h.app);
+        const item = await createItem(h.app, u.auth, "headers");
+        const first = await req(`/v1/items/${item.id}`);
+        expect(first.headers.get("etag")).to.equal('"1"');
+        expect(first.headers.get("x-cache")).to.be.oneOf(["miss", "hit", "l1"]);
+        expect(first.headers.get("content-type")).to.match(/^application\/json/);
+        expect(((await first.json()) as ItemBody).id).to.equal(item.id);
+        const cached = await req(`/v1/items/${item.id}`, { headers: { "if-none-match": 'W/"1"' } });
+        expect(cached.status).to.equal(304);
+        expect(cached.headers.get("etag")).to.equal('"1"');
+        expect(cached.headers.get("x-cache")).to.be.oneOf(["hit", "l1"]);
+        const missing = await req("/v1/items/01900000-0000-7000-8000-000000000000");
+        expect(missing.status).to.equal(404);
+        expect(missing.headers.get("x-cache")).to.be.oneOf(["miss", "hit", "l1", "bypass"]);
+      });
     });
   });
 

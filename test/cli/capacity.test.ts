@@ -51,3 +51,44 @@ describe("scale capacity", () => {
     expect(json<{ error: { message: string } }>(run).error.message).to.include("--users");
   });
 });
+
+describe("scale capacity: numbers that mean what they say", () => {
+  for (const [flag, value] of [["--users", "10MB"], ["--writes-per-month", "5KB"], ["--bytes-per-write", "10M"], ["--users", "1.5.2"]] as const) {
+    it(`refuses ${flag} ${value} (exit 2)`, async () => {
+      const run = await scale(["capacity", flag, value]);
+      expect(run.exit).to.equal(2);
+      expect(run.message).to.include(flag).and.include(value);
+    });
+  }
+
+  it("accepts 2MB per write and 10k users", async () => {
+    const report = json<CapacityReport>(await scale(["capacity", "--users", "10k", "--bytes-per-write", "2MB", "--json"]));
+    expect(report.inputs).to.deep.include({ users: 10_000, bytesPerWrite: 2_000_000 });
+  });
+
+  it("--users 1: stage 0 is sized as stage 0 (one server, no replica, no cache)", async () => {
+    const report = json<CapacityReport>(await scale(["capacity", "--users", "1", "--json"]));
+    expect(report.recommendedStage.stage).to.equal(0);
+    expect(report.sizing).to.deep.include({ appServers: 1, readReplicas: 0, cacheMemoryBytes: 0 });
+  });
+
+  it("no floating-point noise: the seed's cache misses are exactly 12,000/s", async () => {
+    const report = json<CapacityReport>(await scale(["capacity", "--json"]));
+    expect(report.sizing.cacheMissReadsPerSecond).to.equal(12_000);
+    for (const v of [...Object.values(report.average), ...Object.values(report.peak), report.sizing.cacheMemoryBytes])
+      expect(String(v)).not.to.match(/\d\.\d*(9{6}|0{6})\d$/);
+  });
+
+  it("the hot set is a day of the same 2.5-million-second month the rates use", async () => {
+    const report = json<CapacityReport>(await scale(["capacity", "--json"]));
+    const day = report.storage.bytesPerMonth / (report.assumptions.secondsPerMonth / 86_400);
+    expect(report.sizing.cacheMemoryBytes).to.be.closeTo(day * report.assumptions.cacheOverheadFactor, 1);
+  });
+
+  it("the reason names the limit that decided the stage, with both numbers", async () => {
+    const report = json<CapacityReport>(await scale(["capacity", "--json"]));
+    expect(report.recommendedStage.decidedBy).to.deep.equal({ limit: "peak writes/s over one MySQL primary", value: 1200, threshold: 1000 });
+    const human = await scale(["capacity", "--users", "3M", "--writes-per-month", "12M"]);
+    expect(human.stdout).to.match(/Recommended stage: 2 \(peak requests\/s over one web server: 1,454 requests\/s > 500 requests\/s/);
+  });
+});

@@ -13,6 +13,8 @@ const COMMANDS = [
   "stage/status",
   "stage/up",
   "stage/down",
+  "history",
+  "logs",
   "deploy",
   "rollback",
 ];

@@ -38,10 +38,12 @@ describe("compute runbooks", () => {
   afterEach(() => [asg, elb, ec2].forEach((m) => m.reset()));
 
   describe("scale-tier", () => {
-    it("refuses min > desired before calling AWS", async () => {
-      const { report } = await runForTest(scaleTier, { group: "web", min: "5", max: "6", desired: "4" });
-      expect(report.failedStep).to.equal("set-capacity");
-      expect(asg.commandCalls(UpdateAutoScalingGroupCommand)).to.have.length(0);
+    it("refuses min > desired before any step (a usage error, not a failed step)", async () => {
+      let error: Error | undefined;
+      await runForTest(scaleTier, { group: "web", min: "5", max: "6", desired: "4" }).catch((e: Error) => (error = e));
+      expect(error?.name).to.equal("ParamError");
+      expect(error?.message).to.match(/--param desired \(4\) is outside min 5 \.\. max 6/);
+      expect(asg.calls()).to.have.length(0);
     });
 
     it("times out when instances never become healthy", async () => {
@@ -50,7 +52,7 @@ describe("compute runbooks", () => {
         AutoScalingGroups: [{ MinSize: 1, MaxSize: 3, DesiredCapacity: 2, Instances: [{ InstanceId: "i-1", LifecycleState: "Pending", HealthStatus: "Healthy" }] }],
       } as never);
       const { report } = await runForTest(scaleTier, { group: "web", min: "1", max: "3", desired: "2" }, { maxStepTimeoutMs: 200 });
-      expect(report.failedStep).to.equal("wait-healthy");
+      expect(report.failedStep, report.steps[0]?.error).to.equal("wait-healthy");
       expect(report.steps[1]?.error).to.match(/timed out/);
     });
   });

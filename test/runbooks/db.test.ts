@@ -144,9 +144,10 @@ describe("runbook db-resize", () => {
     expect(rds.commandCalls(DescribeDBInstancesCommand)).to.have.length(3);
   });
 
-  it("fails without a class or storage to change, calling nothing", async () => {
-    const { report } = await runForTest(dbResize, { instance: "app-db" });
-    expect(report.failedStep).to.equal("modify");
+  it("refuses a run without a class or storage to change before any step, calling nothing", async () => {
+    let error: Error | undefined;
+    await runForTest(dbResize, { instance: "app-db" }).catch((e: Error) => (error = e));
+    expect(error?.message).to.match(/instance-class=.*storage-gb=/);
     expect(rds.calls()).to.have.length(0);
   });
 });

@@ -13,11 +13,15 @@ export default class DbMigrate extends BaseCommand {
   static override flags = {
     "database-url": Flags.string({ description: "mysql:// URL with the database name [env: DATABASE_URL]", exclusive: ["data-dir"] }),
     "data-dir": Flags.string({ description: "folder of the embedded SQLite database [env: DATA_DIR]" }),
+    "audit-log": Flags.string({ description: "audit log file (JSON lines) [env: SCALE_AUDIT_LOG; default .scale/audit.jsonl]" }),
   };
 
   async run() {
     const { flags } = await this.parse(DbMigrate);
     const config = await loadConfig();
+    const { openAudit } = await import("../../lib/audit.ts");
+    // A schema change is a change to production: recorded like a move or a runbook, and the log checked first.
+    const audit = openAudit(flags["audit-log"] ?? config.auditLog, config.operator);
     const databaseUrl = flags["database-url"] ?? (flags["data-dir"] ? undefined : config.databaseUrl);
     const dataDir = flags["data-dir"] ?? config.dataDir;
     if (!databaseUrl && !dataDir)
@@ -39,10 +43,12 @@ export default class DbMigrate extends BaseCommand {
     try {
       ({ applied } = await migrate(databaseUrl ? { databaseUrl } : { dataDir }));
     } catch (err) {
+      audit.record({ kind: "db.migrate", target, result: "failed", error: redactString((err as Error).message) });
       this.failed(`migrating ${target} failed: ${redactString((err as Error).message)}`, [
         "check the URL, that the database exists and that the user may create tables",
       ]);
     }
+    audit.record({ kind: "db.migrate", target, result: "succeeded", applied });
     if (!this.jsonEnabled()) this.log(applied.length ? `applied ${applied.join(", ")} to ${target}` : `${target} is up to date`);
     return { target, applied };
   }

@@ -43,3 +43,21 @@ describe("scale db migrate usage", () => {
     expect(run.message).not.to.include("secretpw");
   });
 });
+
+describe("scale db migrate: the audit log", () => {
+  it("records the run with the target's host and database, never its password", async () => {
+    const { tempDir } = await import("../../support/tmp.ts");
+    const { readFileSync } = await import("node:fs");
+    const dir = tempDir("scale-dbm-audit");
+    const auditPath = `${dir}/audit.jsonl`;
+    const run = await scale(["db", "migrate", "--data-dir", dir, "--audit-log", auditPath, "--json"]);
+    expect(run.exit, run.stdout).to.equal(0);
+    const failed = await scale(["db", "migrate", "--database-url", "mysql://app:hunter2@127.0.0.1:1/app", "--audit-log", auditPath]);
+    expect(failed.exit).to.equal(1);
+    const entries = readFileSync(auditPath, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(entries[0]).to.deep.include({ kind: "db.migrate", result: "succeeded" });
+    expect(entries[0].applied).to.have.length.greaterThan(0);
+    expect(entries[1]).to.deep.include({ kind: "db.migrate", result: "failed", target: "mysql://app:[redacted]@127.0.0.1:1/app" });
+    expect(JSON.stringify(entries)).not.to.include("hunter2");
+  });
+});

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { useStageDeps } from "../../../cli/lib/stage-deps.ts";
 import { startMariaDb } from "../../support/servers.ts";
 import { json, scale } from "../run-scale.ts";
-import { FakeEngine, FakePlanner } from "./fakes.ts";
+import { FakeEngine, FakePlanner, fakeIdentity } from "./fakes.ts";
 import type { TransitionReport } from "../../../cli/lib/transition.ts";
 import { tempDir } from "../../support/tmp.ts";
 
@@ -25,7 +25,7 @@ describe("scale stage up 0 -> 1 (real data move)", function () {
     endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     engine = new FakeEngine(0, {});
     planner = new FakePlanner();
-    restore = useStageDeps({ engine: async () => engine, planner: async () => planner, healthTimeoutMs: 300, healthIntervalMs: 20 });
+    restore = useStageDeps({ identity: fakeIdentity, engine: async () => engine, planner: async () => planner, healthTimeoutMs: 300, healthIntervalMs: 20 });
   });
   after(() => {
     restore();

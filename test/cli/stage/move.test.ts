@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { useStageDeps } from "../../../cli/lib/stage-deps.ts";
 import { openAudit } from "../../../cli/lib/audit.ts";
 import { json, scale } from "../run-scale.ts";
-import { FakeEngine, FakePlanner } from "./fakes.ts";
+import { mockClient } from "aws-sdk-client-mock";
+import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { FakeEngine, FakePlanner, planUrn, fakeIdentity } from "./fakes.ts";
 import type { TransitionReport } from "../../../cli/lib/transition.ts";
 import { tempDir } from "../../support/tmp.ts";
 
@@ -33,9 +35,13 @@ describe("scale stage up / down", () => {
     engine = new FakeEngine(2, { endpoint, databaseEndpoint: "db.internal" });
     planner = new FakePlanner();
     auditPath = join(tempDir("scale-stage"), "audit.jsonl");
-    restore = useStageDeps({ engine: async () => engine, planner: async () => planner, healthTimeoutMs: 300, healthIntervalMs: 20 });
+    elbMock.reset();
+    elbMock.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [{ Target: { Id: "i-1" }, TargetHealth: { State: "healthy" } }] });
+    restore = useStageDeps({ identity: fakeIdentity, engine: async () => engine, planner: async () => planner, elb: async () => elb, healthTimeoutMs: 300, healthIntervalMs: 20 });
   });
   afterEach(() => restore());
+  const elb = new ElasticLoadBalancingV2Client({ region: "us-east-1" });
+  const elbMock = mockClient(elb);
 
   const audit = () => (existsSync(auditPath) ? readFileSync(auditPath, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : []);
   const up = (...args: string[]) => scale(["stage", "up", "--audit-log", auditPath, ...args]);
@@ -95,35 +101,47 @@ describe("scale stage up / down", () => {
     expect(run.exit).to.equal(1);
     expect(run.message).to.match(/step up: .*quota exceeded/);
     expect(audit().at(-1)).to.deep.include({ result: "failed", failedStep: "up" });
+    expect(run.message).not.to.include("--resume"); // nothing was written down to resume
   });
 
   it("going down from 3 detaches the app from replicas and cache, checks health, then removes them", async () => {
     engine.stage = 3;
     planner.changes = [
-      { urn: "urn:web", type: "aws:ec2/launchTemplate:LaunchTemplate", action: "update", stateful: false, fields: ["userData"] },
-      { urn: "urn:cache", type: "aws:elasticache/replicationGroup:ReplicationGroup", action: "delete", stateful: false, fields: [] },
-      { urn: "urn:replica", type: "aws:rds/instance:Instance", action: "delete", stateful: false, fields: [] },
+      { urn: planUrn("aws:ec2/launchTemplate:LaunchTemplate", "web"), type: "aws:ec2/launchTemplate:LaunchTemplate", action: "update", stateful: false, fields: ["userData"] },
+      { urn: planUrn("aws:elasticache/replicationGroup:ReplicationGroup", "cache"), type: "aws:elasticache/replicationGroup:ReplicationGroup", action: "delete", stateful: false, fields: [] },
+      { urn: planUrn("aws:rds/instance:Instance", "replica"), type: "aws:rds/instance:Instance", action: "delete", stateful: false, fields: [] },
     ];
     const run = await down("--yes", "--json");
     expect(run.exit, run.stdout).to.equal(0);
     const ups = engine.calls.filter((c) => c.op === "up");
-    expect(ups).to.deep.equal([{ op: "up", stage: 2, targets: ["urn:web"] }, { op: "up", stage: 2 }]);
-    expect(json<TransitionReport>(run).steps.map((s) => s.id)).to.include.members(["detach", "verify-detached"]);
+    expect(ups).to.deep.equal([
+      { op: "up", stage: 2, targets: ["urn:pulumi:dev::scale-to-millions::aws:ec2/launchTemplate:LaunchTemplate::web"] },
+      { op: "up", stage: 2 },
+    ]);
+    expect(json<TransitionReport>(run).steps.map((s) => s.id)).to.deep.equal([
+      "check-move", "safety-check", "preview", "confirm", "expand", "verify-new-tier", "switch-edge", "verify", "contract", "verify-contracted",
+    ]);
   });
 
   it("with the stacks' real plans, 1 -> 2 applies everything but the box's removal, checks health, then retires the box", async function () {
     this.timeout(120_000);
     restore();
     const { stacksPlanner } = await import("../../../cli/lib/planner.ts");
-    restore = useStageDeps({ engine: async () => engine, planner: stacksPlanner, healthTimeoutMs: 300, healthIntervalMs: 20 });
+    restore = useStageDeps({ identity: fakeIdentity, engine: async () => engine, planner: stacksPlanner, elb: async () => elb, healthTimeoutMs: 300, healthIntervalMs: 20 });
     engine.stage = 1;
     const run = await up("--yes", "--json");
     expect(run.exit, run.stdout).to.equal(0);
     const ups = engine.calls.filter((c) => c.op === "up");
-    expect(ups).to.have.length(2);
+    expect(ups).to.have.length(3);
     expect(ups[0]?.targets?.length).to.be.greaterThan(0);
+    expect(ups[0]?.targets?.every((u) => u.startsWith("urn:pulumi:dev::scale-to-millions::")), "the stack's own URNs").to.equal(true);
     expect(ups[0]?.targets?.some((u) => u.endsWith("::box-instance"))).to.equal(false);
-    expect(ups[1]?.targets).to.equal(undefined);
+    // The edge (DNS, CloudFront, listeners) waits until the new tier's targets are healthy.
+    const edge = (u: string) => /aws:route53\/record:Record|aws:cloudfront\/distribution:Distribution|aws:lb\/listener(Rule)?:Listener/.test(u);
+    expect(ups[0]?.targets?.some(edge)).to.equal(false);
+    expect(ups[1]?.targets?.some(edge)).to.equal(true);
+    expect(ups[2]?.targets).to.equal(undefined);
+    expect(elbMock.commandCalls(DescribeTargetHealthCommand).length).to.be.greaterThan(0);
     // The box's data volume is protected (Pulumi would refuse to drop it) and retained: released after the health
     // check, right before the update that lets go of it.
     const ops = engine.calls.map((c) => c.op);
@@ -132,7 +150,7 @@ describe("scale stage up / down", () => {
     expect(released.some((u) => u.startsWith("urn:") && u.includes("aws:ebs/volume:Volume"))).to.equal(true);
     expect(released.some((u) => u.endsWith("::box-instance"))).to.equal(false); // stateless: nothing to release
     expect(json<TransitionReport>(run).steps.map((s) => s.id)).to.deep.equal([
-      "check-move", "safety-check", "preview", "confirm", "detach", "verify-detached", "release-retained", "up", "verify",
+      "check-move", "safety-check", "preview", "confirm", "expand", "verify-new-tier", "switch-edge", "verify", "release-retained", "contract", "verify-contracted",
     ]);
   });
 
@@ -160,7 +178,7 @@ describe("scale stage up / down", () => {
   it("says how to install the Pulumi CLI when it is missing (exit 1)", async () => {
     restore();
     const { PulumiCliMissing } = await import("../../../cli/lib/engine.ts");
-    restore = useStageDeps({ engine: async () => Promise.reject(new PulumiCliMissing()) });
+    restore = useStageDeps({ identity: fakeIdentity, engine: async () => Promise.reject(new PulumiCliMissing()) });
     const run = await up("--yes");
     expect(run.exit).to.equal(1);
     expect(run.message).to.match(/Pulumi CLI is not installed[\s\S]*get\.pulumi\.com/);
