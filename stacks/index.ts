@@ -17,3 +17,4 @@ export const singleBoxIp = outputs.singleBoxIp;
 export const staticBucket = outputs.staticBucket;
 export const queueUrl = outputs.queueUrl;
 export const alertTopicArn = outputs.alertTopicArn;
+export const rollout = outputs.rollout;

@@ -41,11 +41,31 @@ export interface StackOutputs {
   staticBucket: pulumi.Output<string>;
   queueUrl: pulumi.Output<string>;
   alertTopicArn: pulumi.Output<string>;
+  /** What `scale deploy` rolls a release through. */
+  rollout: pulumi.Output<RolloutTargets>;
   /** Each compute tier's runtime in the plan's form (not exported by index.ts; `scale stage plan` shows it). */
   runtime: pulumi.Output<TierRuntime[]>;
 }
 
 const none = pulumi.output("");
+
+/**
+ * Where a release goes and what it rolls through: the bucket `release.artifact` names, the box (swapped in place), and
+ * each app tier's auto scaling group with its target group and the alarms that roll an instance refresh back.
+ */
+export interface RolloutTargets {
+  releaseBucket: string;
+  box?: { instanceId: string };
+  tiers: Array<{ tier: "read" | "write" | "worker"; group: string; targetGroupArn?: string; alarms: string[] }>;
+}
+
+/** The alarms that say a tier's new servers are worse than the old ones (stacks/alarms.ts ids, with their suffixes). */
+const TIER_ALARMS: Record<"read" | "write" | "worker", string[]> = {
+  read: ["alb-5xx-rate", "alb-p99-latency", "alb-unhealthy-hosts-1"],
+  write: ["alb-5xx-rate", "alb-p99-latency", "alb-unhealthy-hosts-2"],
+  // The queue's alarms may already be on from jobs that failed before the deploy: they would stop every refresh.
+  worker: [],
+};
 
 /** Registers every resource of `config.stage` and returns the stack outputs. */
 export function buildStack(config: StackConfig): StackOutputs {
@@ -124,8 +144,9 @@ export function buildStack(config: StackConfig): StackOutputs {
     new Warehouse("warehouse", { physicalName: physicalName(stack, "warehouse"), vpcId: network.vpcId, subnetIds: network.privateSubnetIds, archiveBucketArn: archive.arn }, tagged);
   }
 
+  let monitoring: Monitoring | undefined;
   if (on.monitoring && tiers && database && cache) {
-    new Monitoring("monitoring", {
+    monitoring = new Monitoring("monitoring", {
       dashboardName: physicalName(stack, "overview"),
       topicArn: alerts.topicArn,
       alb: { arnSuffix: tiers.loadBalancer.arnSuffix, targetGroupArnSuffixes: tiers.loadBalancer.targetGroupArnSuffixes },
@@ -164,6 +185,21 @@ export function buildStack(config: StackConfig): StackOutputs {
     staticBucket: staticBucket ? staticBucket.bucketName : none,
     queueUrl: queue ? queue.url : none,
     alertTopicArn: alerts.topicArn,
+    rollout: rolloutTargets(release.bucket, box, tiers, monitoring),
     runtime: runtimes.fill(facts),
   };
+}
+
+function rolloutTargets(releaseBucket: string, box: SingleBox | undefined, tiers: ReturnType<typeof createAppTiers> | undefined, monitoring: Monitoring | undefined): pulumi.Output<RolloutTargets> {
+  const targetGroups: Record<string, pulumi.Output<string> | undefined> = { read: tiers?.loadBalancer.readTargetGroupArn, write: tiers?.loadBalancer.writeTargetGroupArn };
+  const entries = Object.entries(tiers?.apps ?? {}).map(([tier, app]) => {
+    const t = tier as "read" | "write" | "worker";
+    const alarms = TIER_ALARMS[t].flatMap((id) => (monitoring?.alarmNames[id] ? [monitoring.alarmNames[id]] : []));
+    return pulumi.all([app.groupName, targetGroups[t] ?? none, pulumi.all(alarms)]).apply(([group, tg, names]) => ({
+      tier: t, group, ...(tg ? { targetGroupArn: tg } : {}), alarms: names,
+    }));
+  });
+  return pulumi.all([box ? box.instanceId : none, pulumi.all(entries)]).apply(([instanceId, list]) => ({
+    releaseBucket, ...(instanceId ? { box: { instanceId } } : {}), tiers: list,
+  }));
 }

@@ -4,7 +4,7 @@
  * unpack it and hand over to the release's boot program. Pulumi-free, so tests read it as plain text.
  */
 import { MARIADB, SERVER_PATHS } from "../runtime/servers.ts";
-import type { TierRuntime } from "../runtime/sources.ts";
+import { parseTierRuntime, type TierRuntime } from "../runtime/sources.ts";
 
 /** The release a stack runs (config `release`), with the artifact split into bucket and key. */
 export interface Release {
@@ -47,6 +47,24 @@ export function bootUserData(args: BootArgs): string {
   const bytes = Buffer.byteLength(script);
   if (bytes > USER_DATA_LIMIT) throw new Error(`the ${args.runtime.tier} tier's user data is ${bytes} bytes; EC2 takes at most ${USER_DATA_LIMIT}`);
   return script;
+}
+
+/**
+ * The release, region and runtime an app tier's user data carries (what bootUserData was given), so a deploy can write
+ * the same script for another release. Throws naming what it could not find; the box's user data (with its data
+ * volume) is not read back: the box swaps releases in place.
+ */
+export function readBootArgs(script: string): BootArgs {
+  const runtime = /<<'RUNTIME'\n(.*)\nRUNTIME\n/s.exec(script)?.[1];
+  const copy = /^aws s3 cp --region '([^']+)' --only-show-errors 's3:\/\/([^/']+)\/([^']+)' \/var\/tmp\/scale-app-([^ ]+)\.tar\.gz$/m.exec(script);
+  const sha = /^echo '([0-9a-f]{64}) {2}/m.exec(script)?.[1];
+  if (!runtime || !copy || !sha) throw new Error("the user data is not what bootUserData writes: no runtime, release copy or sha256 found");
+  if (script.includes("blkid")) throw new Error("the user data mounts a data volume (the box's): it is not rewritten for a release");
+  return {
+    region: copy[1]!,
+    release: { version: copy[4]!, bucket: copy[2]!, key: copy[3]!, sha256: sha },
+    runtime: parseTierRuntime(runtime),
+  };
 }
 
 function bootScript(args: BootArgs): string {

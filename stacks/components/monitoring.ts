@@ -27,13 +27,19 @@ export function validateMonitoringArgs(args: MonitoringArgs): void {
 /** CloudWatch alarms on the ALB, RDS, the cache (and the queue), to the alert topic, and one dashboard. */
 export class Monitoring extends pulumi.ComponentResource {
   readonly dashboardName: pulumi.Output<string>;
+  /** The alarms' names by id and suffix (`alb-unhealthy-hosts-1`): a deploy's instance refresh rolls back on them. */
+  readonly alarmNames: Record<string, pulumi.Output<string>> = {};
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("scale:aws:Monitoring", name, {}, opts);
     validateMonitoringArgs(args);
-    const alarm = (id: AlarmId, suffix: string, spec: AlarmSpec) => new aws.cloudwatch.MetricAlarm(`${name}-${id}${suffix}`, {
-      ...spec, tags: alarmTags(id), alarmActions: [args.topicArn], okActions: [args.topicArn], treatMissingData: spec.treatMissingData ?? "notBreaching",
-    }, { parent: this });
+    const alarm = (id: AlarmId, suffix: string, spec: AlarmSpec) => {
+      const made = new aws.cloudwatch.MetricAlarm(`${name}-${id}${suffix}`, {
+        ...spec, tags: alarmTags(id), alarmActions: [args.topicArn], okActions: [args.topicArn], treatMissingData: spec.treatMissingData ?? "notBreaching",
+      }, { parent: this });
+      this.alarmNames[`${id}${suffix}`] = made.name;
+      return made;
+    };
     const lb = { LoadBalancer: args.alb.arnSuffix };
 
     alarm("alb-5xx-rate", "", {

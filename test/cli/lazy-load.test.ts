@@ -15,6 +15,8 @@ const COMMANDS = [
   "stage/down",
   "history",
   "logs",
+  "deploy",
+  "rollback",
 ];
 
 async function heavyModulesAfter(imports: string[]): Promise<Record<string, number>> {
