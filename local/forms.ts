@@ -225,10 +225,19 @@ function isTier(value: string): value is Tier {
  * The local server standing in for the resource a `{from: "output"}` value names, and which of its facts the output
  * is: `host` (always 127.0.0.1) or `port`. Throws naming the URN and output that have no local stand-in.
  */
-export function outputStandIn(topology: Topology, urn: string, output: string): { component: string; fact: "host" | "port" } {
+export type OutputStandIn =
+  | { component: string; fact: "host" | "port" }
+  | { queue: string }
+  | { bucket: string };
+
+export function outputStandIn(topology: Topology, urn: string, output: string): OutputStandIn {
+  const name = urnName(urn);
+  // Stage 5's queue URL and bucket names come from the S3/SQS stand-in, once it runs.
+  if (output === "url" && topology.queues.some((q) => q.name === name)) return { queue: name };
+  if (output === "bucket" && topology.buckets.includes(name)) return { bucket: name };
   const fact = /address|host/i.test(output) ? "host" : /port/i.test(output) ? "port" : undefined;
   const db = topology.databases.find((d) => d.urn === urn);
   const component = db?.name ?? (topology.cache?.urn === urn ? "redis" : undefined);
-  if (!component || !fact) throw new LocalFormError(`no local stand-in for ${urnType(urn)} ${urnName(urn)}'s output ${output}`);
+  if (!component || !fact) throw new LocalFormError(`no local stand-in for ${urnType(urn)} ${name}'s output ${output}`);
   return { component, fact };
 }

@@ -9,7 +9,7 @@ import { generatedSecret } from "../runtime/generated.ts";
 import { resolveEnv, writeResolved, type RuntimeBackend } from "../runtime/resolve.ts";
 import { MARIADB } from "../runtime/servers.ts";
 import { urnName, type RuntimeValue } from "../runtime/sources.ts";
-import { outputStandIn, SERVICE_BUCKETS, type Topology } from "./forms.ts";
+import { outputStandIn, type Topology } from "./forms.ts";
 import { mariadbSocket } from "./servers.ts";
 
 /** What the local stage knows that settings are made of. */
@@ -29,10 +29,16 @@ export function localBackend(facts: LocalFacts): RuntimeBackend {
   const secrets = secretsFolder(facts.dir);
   return {
     async output({ urn, output }) {
-      const { component, fact } = outputStandIn(facts.topology, urn, output);
-      if (fact === "host") return "127.0.0.1";
-      const port = facts.ports[component];
-      if (port === undefined) throw new Error(`${component} has no port yet`);
+      const standIn = outputStandIn(facts.topology, urn, output);
+      if ("bucket" in standIn) return localBucket(standIn.bucket);
+      if ("queue" in standIn) {
+        const url = facts.aws?.queues[standIn.queue];
+        if (!url) throw new Error(`the queue ${standIn.queue} has no URL yet: the SQS stand-in is not running`);
+        return url;
+      }
+      if (standIn.fact === "host") return "127.0.0.1";
+      const port = facts.ports[standIn.component];
+      if (port === undefined) throw new Error(`${standIn.component} has no port yet`);
       return String(port);
     },
     secret: ({ urn, field }) => generatedSecret(join(secrets, "aws"), `${urnName(urn)}${field ? `.${field.toLowerCase()}` : ""}`),
@@ -68,27 +74,18 @@ export async function localEnv(facts: LocalFacts, env: Record<string, RuntimeVal
 }
 
 /**
- * Stage 5's buckets and queue for the serving and worker tiers. The runtime contract does not carry them yet, so
- * the local stage derives them from the plan's resources (the uploads and archive buckets, the job queue).
+ * Stage 5's S3 and SQS endpoints: the runtime names the buckets and the queue (resolved above against the stand-in);
+ * where AWS's SDK finds the regional endpoints and the instance role, a local process is pointed at the stand-in.
  */
 function photoSettings(facts: LocalFacts): Record<string, string> {
-  const { topology, aws } = facts;
+  const { aws } = facts;
   if (!aws) return {};
-  const out: Record<string, string> = { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local-stand-in" };
-  if (aws.s3) {
-    out.S3_ENDPOINT = aws.s3;
-    for (const b of topology.buckets) {
-      const setting = SERVICE_BUCKETS[b];
-      if (setting) out[setting] = localBucket(b);
-    }
-  }
-  // The job queue is the one that is no other queue's dead-letter queue.
-  const jobs = topology.queues.find((q) => q.deadLetterOf === undefined);
-  if (aws.sqs && jobs && aws.queues[jobs.name]) {
-    out.SQS_ENDPOINT = aws.sqs;
-    out.QUEUE_URL = aws.queues[jobs.name]!;
-  }
-  return out;
+  return {
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local-stand-in",
+    ...(aws.s3 ? { S3_ENDPOINT: aws.s3 } : {}),
+    ...(aws.sqs ? { SQS_ENDPOINT: aws.sqs } : {}),
+  };
 }
 
 /** A plan bucket's local name: the resource name without `-bucket` (`uploads-bucket` → `uploads`). */

@@ -60,8 +60,8 @@ function startLoad(endpoint: string, token: string) {
   };
 }
 
-describe("scale local move: 0 → 1 → 2 under a writer/reader load", function () {
-  this.timeout(900_000);
+describe("scale local move: 0 → 5 → 2 under a writer/reader load", function () {
+  this.timeout(1_500_000);
   const dir = localDir("scale-local-move");
   let up: StageDoc;
 
@@ -76,19 +76,25 @@ describe("scale local move: 0 → 1 → 2 under a writer/reader load", function 
     const token = await login(up.endpoint, "mover");
     const load = startLoad(up.endpoint, token);
     await new Promise((r) => setTimeout(r, 2000));
-    let move: MoveDoc;
+    const moves: MoveDoc[] = [];
     try {
-      move = await local<MoveDoc>("move", "--to", "2", "--dir", dir);
+      moves.push(await local<MoveDoc>("move", "--to", "5", "--dir", dir));
+      moves.push(await local<MoveDoc>("move", "--to", "2", "--dir", dir));
     } finally {
       await new Promise((r) => setTimeout(r, 1000));
       await load.stop();
     }
-    console.log(`      0→2: ${load.acked.size} writes acknowledged, ${load.failures.length} refused; writes unavailable ${move.writeUnavailableSeconds} s`);
-    expect(move.from).to.equal(0);
-    expect(move.to).to.equal(2);
-    expect(move.steps.filter((s) => s.status !== "ok")).to.deep.equal([]);
-    expect(move.steps.map((s) => s.name)).to.include.members(["0→1: expand", "0→1: verify", "0→1: contract", "1→2: switch tiers"]);
-    expect(move.writeUnavailableSeconds).to.be.greaterThan(0);
+    for (const move of moves) {
+      const unavailable = move.steps.filter((s) => /data: (freeze|apply|verify|promote|switch|check-serving)$/.test(s.name));
+      console.log(`      ${move.from}→${move.to}: writes unavailable ${move.writeUnavailableSeconds} s${unavailable.length ? ` (${unavailable.map((s) => `${s.name} ${s.seconds} s`).join(", ")})` : ""}`);
+    }
+    console.log(`      ${load.acked.size} writes acknowledged, ${load.failures.length} refused`);
+    const [upward, downward] = moves as [MoveDoc, MoveDoc];
+    expect([upward.from, upward.to, downward.from, downward.to]).to.deep.equal([0, 5, 5, 2]);
+    for (const move of moves) expect(move.steps.filter((s) => s.status !== "ok")).to.deep.equal([]);
+    expect(upward.steps.map((s) => s.name)).to.include.members(["0→1: expand", "0→1: verify", "0→1: contract", "1→2: switch tiers", "4→5: verify"]);
+    expect(downward.steps.map((s) => s.name)).to.include.members(["5→4: contract", "3→2: contract"]);
+    expect(upward.writeUnavailableSeconds).to.be.greaterThan(0);
 
     for (const f of load.failures) {
       expect(f.status, JSON.stringify(f)).to.equal(503);
@@ -100,7 +106,7 @@ describe("scale local move: 0 → 1 → 2 under a writer/reader load", function 
       expect(res.status, id).to.equal(200);
       expect(((await res.json()) as { content: string }).content).to.equal(content);
     }
-    // The token from stage 0 still writes at stage 2: no one had to log in again.
+    // The token from stage 0 still writes after 0 → 5 → 2: no one had to log in again.
     const write = await fetch(`${up.endpoint}/v1/items`, {
       method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ content: "after the move" }),
     });
