@@ -534,6 +534,27 @@ export class LocalStage {
     });
   }
 
+  /**
+   * Records that the app processes now run release `version` (after a rolling deploy replaced them one by one): the
+   * launcher later commands start new processes with, and each app's identity under it, so a `move` keeps them.
+   */
+  async adoptRelease(version: string): Promise<void> {
+    return withLock(this.dir, async () => {
+      await this.attach();
+      const id = version === "source" ? "source" : `release ${version}`;
+      this.launcher = launcherOf(id, this.dir);
+      const topology = await this.topology(this.state.stage);
+      this.facts = { dir: this.dir, topology, ports: this.state.ports, ...(await this.awsFacts(topology)) };
+      const apps = new Set(this.desired.filter((p) => p.kind === "app").map((p) => p.name));
+      for (const tier of topology.tiers) {
+        const identity = this.identity(tier, await localEnv({ ...this.facts, topology }, tier.runtime.env, this.state.overrides));
+        for (const a of this.state.apps) if (a.tier === tier.tier && apps.has(a.name)) a.identity = identity;
+      }
+      this.state.launcher = id;
+      await this.save();
+    });
+  }
+
   /** Loads what a running stage's commands change: its state and the supervisor's desired processes. */
   private async attach(): Promise<void> {
     this.state = await this.loadState();

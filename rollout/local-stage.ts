@@ -59,6 +59,10 @@ export class SupervisedStage implements LocalStage {
     this.specs.set(process.name, { ...spec, command: launch.command, args: launch.args, cwd: launch.cwd });
     return { ...process, pid };
   }
+
+  async adopt(release: UnpackedRelease): Promise<void> {
+    await this.engine.adoptRelease(release.version);
+  }
 }
 
 /** The release a spec's command runs: `<releases>/<version>/bin/scale-app`, or the sources through tsx. */

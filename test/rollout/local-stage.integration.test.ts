@@ -5,6 +5,7 @@
  * back (exit 1, rolledBack) with the stage serving throughout; rollback returns to the release deployed before.
  */
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { useDeployDeps } from "../../cli/lib/deploy-deps.ts";
 import { json, scale } from "../cli/run-scale.ts";
@@ -107,6 +108,9 @@ describe("scale deploy --local on a stage started by scale local up", function (
     const after = await serving();
     expect(Object.keys(after)).to.deep.equal(Object.keys(before));
     expect(Object.values(after).every((v) => v === "1.0.0"), JSON.stringify(after)).to.equal(true);
+    // Processes the stage starts later (a move, a replaced process) run the deployed release too.
+    const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as { launcher: string };
+    expect(state.launcher).to.equal("release 1.0.0");
     console.error(`    ${JSON.stringify(report)}; ${result.requests} requests (${result.reads} reads, ${result.writes} writes), 0 failed`);
   });
 
