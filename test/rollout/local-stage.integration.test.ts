@@ -140,3 +140,13 @@ describe("scale deploy --local on a stage started by scale local up", function (
     expect(Object.values(await serving()).every((v) => v === "1.0.0")).to.equal(true);
   });
 });
+
+describe("scale deploy --local without a local stage", function () {
+  this.timeout(60_000);
+  it("exits 1 naming the folder and `scale local up`", async () => {
+    const empty = tempDir("scale-deploy-nostage");
+    const run = await scale(["deploy", "--local", "--dir", empty, "--release", "1.0.0", "--json"]);
+    expect(run.exit).to.equal(1);
+    expect(run.stdout).to.include(empty).and.to.include("scale local up");
+  });
+});
