@@ -14,7 +14,7 @@ import { getStage } from "../stacks/stages.ts";
 import { HEALTH_CHECK_PATH, DATABASE_NAME } from "../runtime/servers.ts";
 import { generatedSecret } from "../runtime/generated.ts";
 import { deriveTopology, SERVICE_BUCKETS, type DatabaseForm, type PlanView, type TierForm, type Topology } from "./forms.ts";
-import { launcherOf, sourceLauncher, REPO_ROOT, type Launcher } from "./launcher.ts";
+import { launcherOf, sourceLauncher, REPO_ROOT, type Launch, type Launcher } from "./launcher.ts";
 import { localEnv, localBucket, secretsFolder, type LocalFacts } from "./runtime-env.ts";
 import {
   binary, checkHaproxyConfig, ensureMariaDbData, freePort, haproxyConfig, haproxyPaths, haproxySpec, httpReady, mariadbSpec,
@@ -493,6 +493,73 @@ export class LocalStage {
     this.progress(`stopping ${gone.map((p) => p.name).join(", ")}`);
     await this.apply(this.desired.filter((p) => keep.has(p.name)));
     this.facts = { ...this.facts, topology, ...(await this.awsFacts(topology)) };
+  }
+
+  // --- one app process at a time (rolling deploys) -------------------------------------------------------------
+
+  /** The app processes as the supervisor runs them: each one's spec (command, address, environment) and pid. */
+  async appProcesses(): Promise<{ tier: string; spec: ProcessSpec; pid: number | null }[]> {
+    const state = await this.loadState();
+    const running = await this.readRunning();
+    const specs = new Map((await this.readDesired()).map((p) => [p.name, p]));
+    return state.apps.flatMap((a) => {
+      const spec = specs.get(a.name);
+      return spec && spec.kind === "app" ? [{ tier: a.tier, spec, pid: running?.processes[a.name]?.pid ?? null }] : [];
+    });
+  }
+
+  /**
+   * Stops app process `name` by taking it out of the supervisor's desired state (so the supervisor does not start it
+   * again); returns its spec, for `startApp` to run it again, from another release, on the same address.
+   */
+  async stopApp(name: string): Promise<ProcessSpec> {
+    return withLock(this.dir, async () => {
+      await this.attach();
+      const spec = this.desired.find((p) => p.name === name && p.kind === "app");
+      if (!spec) throw new Error(`${this.dir} runs no app process ${name}`);
+      await this.apply(this.desired.filter((p) => p !== spec));
+      return spec;
+    });
+  }
+
+  /** Runs an app process again from `launch` (another release) with `spec`'s address and environment; its pid. */
+  async startApp(spec: ProcessSpec, launch: Launch): Promise<number> {
+    return withLock(this.dir, async () => {
+      await this.attach();
+      if (this.desired.some((p) => p.name === spec.name)) throw new Error(`${spec.name} already runs in ${this.dir}: stop it first`);
+      await this.apply([...this.desired, { ...spec, command: launch.command, args: launch.args, cwd: launch.cwd }]);
+      const pid = (await this.readRunning())?.processes[spec.name]?.pid;
+      if (!pid) throw new Error(`the supervisor did not start ${spec.name}: see ${this.logHint(spec.name)}`);
+      return pid;
+    });
+  }
+
+  /**
+   * Records that the app processes now run release `version` (after a rolling deploy replaced them one by one): the
+   * launcher later commands start new processes with, and each app's identity under it, so a `move` keeps them.
+   */
+  async adoptRelease(version: string): Promise<void> {
+    return withLock(this.dir, async () => {
+      await this.attach();
+      const id = version === "source" ? "source" : `release ${version}`;
+      this.launcher = launcherOf(id, this.dir);
+      const topology = await this.topology(this.state.stage);
+      this.facts = { dir: this.dir, topology, ports: this.state.ports, ...(await this.awsFacts(topology)) };
+      const apps = new Set(this.desired.filter((p) => p.kind === "app").map((p) => p.name));
+      for (const tier of topology.tiers) {
+        const identity = this.identity(tier, await localEnv({ ...this.facts, topology }, tier.runtime.env, this.state.overrides));
+        for (const a of this.state.apps) if (a.tier === tier.tier && apps.has(a.name)) a.identity = identity;
+      }
+      this.state.launcher = id;
+      await this.save();
+    });
+  }
+
+  /** Loads what a running stage's commands change: its state and the supervisor's desired processes. */
+  private async attach(): Promise<void> {
+    this.state = await this.loadState();
+    if (!this.state.running || !(await this.supervisorAlive())) throw new LocalUsageError(`nothing runs in ${this.dir}: run \`scale local up --stage ${this.state.stage}\` first`);
+    this.desired = await this.readDesired();
   }
 
   // --- plumbing -----------------------------------------------------------------------------------------------

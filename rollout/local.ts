@@ -43,6 +43,8 @@ export interface LocalStage {
   stop(process: TierProcess): Promise<void>;
   /** Start the process from `release` on the same address with the same environment; resolves once it runs. */
   start(process: TierProcess, release: UnpackedRelease): Promise<TierProcess>;
+  /** Every process now runs `release`: the stage records it (for the processes it starts later). */
+  adopt?(release: UnpackedRelease): Promise<void>;
 }
 
 export interface LocalRollOptions {

@@ -96,6 +96,7 @@ async function deployToLocal(req: DeployRequest, dir: string, deps: DeployDeps):
   let report: DeployReport;
   try {
     report = await rollLocal(stage, release, { ...deps.localOptions, log: req.log });
+    if (!report.rolledBack) await stage.adopt?.(release);
   } catch (err) {
     req.record({ kind: DEPLOY_END, target: name, release: { version: release.version, sha256 }, previous, outcome: "failed", rollback: req.rollback, error: (err as Error).message });
     throw new DeployError(`the local deploy of ${release.version} stopped: ${(err as Error).message}; \`scale local status\` shows what runs`, 1);

@@ -29,6 +29,13 @@ export interface TargetFlags {
 }
 
 export abstract class DeployCommandBase extends BaseCommand {
+  /** The report of a deploy that failed after rolling (e.g. rolled back): the --json error document carries it. */
+  private failedReport: DeployReport | undefined;
+
+  protected override toErrorJson(err: unknown): unknown {
+    return { ...(super.toErrorJson(err) as object), ...this.failedReport };
+  }
+
   protected async deploy(flags: TargetFlags, rollback: boolean): Promise<DeployReport> {
     if (!flags.stack && !flags.local) this.usageError("name where to deploy: --stack NAME (AWS) or --local [--dir DIR] (a local stage)");
     const config = await loadConfig();
@@ -54,7 +61,10 @@ export abstract class DeployCommandBase extends BaseCommand {
     } catch (err) {
       if (err instanceof PulumiCliMissing) this.failed(err.message);
       if (err instanceof DeployError) {
-        if (err.report) this.progress(describe(err.report));
+        if (err.report) {
+          this.progress(describe(err.report));
+          this.failedReport = err.report;
+        }
         if (err.exit === 2) this.usageError(err.message);
         if (err.exit === 3) this.refuse(err.message);
         this.failed(err.message, [`the audit log (${auditPath}) has the deploy's start and end`]);

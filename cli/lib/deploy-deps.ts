@@ -44,7 +44,10 @@ const real: DeployDeps = {
     };
   },
   async localStage(dir) {
-    throw new Error(`no local stage supervisor to deploy through in ${dir}: start one with \`scale local up --stage 2 --dir ${dir}\``);
+    const [{ SupervisedStage }, { readState }, { resolve }] = await Promise.all([import("../../rollout/local-stage.ts"), import("../../local/state.ts"), import("node:path")]);
+    const state = await readState(resolve(dir));
+    if (!state?.running) throw new Error(`no local stage runs in ${dir}: start one with \`scale local up --stage 2 --dir ${dir}\``);
+    return new SupervisedStage(dir);
   },
   async unpack(archive, into) {
     const { unpackRelease } = await import("../../release/build.ts");
