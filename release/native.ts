@@ -43,13 +43,15 @@ export async function buildAddon(addon: GypAddon, node: NodeRuntime, cacheDir: s
     try {
       await run(node.binary, [gyp, "rebuild", "--release", `--nodedir=${node.dir}`, "--jobs=2"], {
         cwd: src, maxBuffer: 64 * 1024 * 1024,
-        // node-gyp runs `node` for its helpers: the shipped one, whose headers these are.
-        env: { ...process.env, PATH: `${dirname(node.binary)}:${process.env.PATH ?? ""}` },
+        // node-gyp runs `node` for its helpers: the shipped one, whose headers these are. Under `npm run`/`npm test`
+        // npm exports its config (Debian's says nodedir=/usr, the system Node's headers), which node-gyp would obey.
+        env: { ...withoutNpmConfig(process.env), PATH: `${dirname(node.binary)}:${process.env.PATH ?? ""}` },
       });
     } catch (error) {
       const stderr = String((error as { stderr?: string }).stderr ?? "").trim().split("\n").slice(-8).join("\n");
       throw new Error(`node-gyp could not build ${addon.name}@${addon.version} for Node ${node.version} (it needs make, g++ and python3):\n${stderr}`, { cause: error });
     }
+    await mustLoad(node, join(src, "build", "Release", addon.binary));
     const out = join(work, "out", addon.binary);
     await mkdir(dirname(out), { recursive: true });
     await copyFile(join(src, "build", "Release", addon.binary), out);
@@ -59,5 +61,19 @@ export async function buildAddon(addon: GypAddon, node: NodeRuntime, cacheDir: s
     return cached;
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+function withoutNpmConfig(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !/^npm_config_/i.test(name)));
+}
+
+/** A build made against the wrong headers only fails when the server loads it: load it under the shipped Node now. */
+async function mustLoad(node: NodeRuntime, binary: string): Promise<void> {
+  try {
+    await run(node.binary, ["-e", "process.dlopen({ exports: {} }, process.argv[1])", binary]);
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? "").trim().split("\n").slice(0, 4).join("\n");
+    throw new Error(`the rebuilt ${binary} does not load under Node ${node.version}:\n${stderr}`, { cause: error });
   }
 }

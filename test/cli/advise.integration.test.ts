@@ -19,10 +19,11 @@ const MARIADB = "mysql://root@127.0.0.1:3306";
 const REDIS = "redis://127.0.0.1:6379";
 
 /** Start a read-heavy load and resolve once its measured phase has run `warm` seconds. */
-function loadUnder(url: string, seconds: number, warm = 1) {
+/** `items`/`zipf`: the read set; a wide, flat one outruns a 1 s cache TTL at any request rate this box reaches. */
+function loadUnder(url: string, seconds: number, warm = 1, read: { items: number; zipf: number } = { items: 300, zipf: 1 }) {
   let started!: () => void;
   const running = new Promise<void>((r) => (started = r));
-  const done = runLoadTest({ url: new URL(url), durationMs: seconds * 1000, connections: 16, readRatio: 100, zipf: 1, items: 300, onSecond: (s) => s.second >= warm && started() });
+  const done = runLoadTest({ url: new URL(url), durationMs: seconds * 1000, connections: 16, readRatio: 100, ...read, onSecond: (s) => s.second >= warm && started() });
   void done.catch(() => started());
   return { running, done };
 }
@@ -57,7 +58,7 @@ describe("scale advise --url on a real service under load", function () {
 
   it("with every read reaching the database, a read-heavy load is told to move to stage 3 because of the database", async () => {
     const url = await start({});
-    const load = loadUnder(url, 25);
+    const load = loadUnder(url, 25, 1, { items: 3000, zipf: 0 });
     await load.running;
     const run = await scale(["advise", "--url", url, "--database-url", MARIADB, "--window", "6s", "--json"]);
     const summary = (await load.done).summary;
