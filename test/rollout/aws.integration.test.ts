@@ -6,7 +6,7 @@
  * rolls back sends the tiers already rolled back too.
  */
 import { expect } from "chai";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AutoScalingClient, CreateOrUpdateTagsCommand, DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand, StartInstanceRefreshCommand } from "@aws-sdk/client-auto-scaling";
@@ -53,10 +53,12 @@ class MemoryRecord implements StackRecord {
 
 describe("scale deploy --stack: instance refreshes on new launch template versions", function () {
   this.timeout(60_000);
-  const asg = mockClient(AutoScalingClient);
-  const ec2 = mockClient(EC2Client);
-  const elb = mockClient(ElasticLoadBalancingV2Client);
-  const ssm = mockClient(SSMClient);
+  // Made in before() and restored in after(): a client class mocked from load time on would stay wrapped for every
+  // other file's mocks of the same client.
+  let asg: AwsClientStub<AutoScalingClient>;
+  let ec2: AwsClientStub<EC2Client>;
+  let elb: AwsClientStub<ElasticLoadBalancingV2Client>;
+  let ssm: AwsClientStub<SSMClient>;
   let s3server: LocalS3;
   let s3: S3Client;
   let record: MemoryRecord;
@@ -67,11 +69,13 @@ describe("scale deploy --stack: instance refreshes on new launch template versio
   let refreshOutcome: Record<string, string>;
 
   before(async () => {
+    [asg, ec2, elb, ssm] = [mockClient(AutoScalingClient), mockClient(EC2Client), mockClient(ElasticLoadBalancingV2Client), mockClient(SSMClient)];
     s3server = await startLocalS3([BUCKET]);
     s3 = new S3Client({ endpoint: s3server.endpoint, region: "us-east-1", forcePathStyle: true });
     archive = await makeRelease(releases, "1.1.0", "good");
   });
   after(async () => {
+    for (const m of [asg, ec2, elb, ssm]) m.restore();
     s3.destroy();
     await s3server.stop();
   });
