@@ -129,7 +129,10 @@ export default class RunbookRun extends BaseCommand {
     return report;
   }
 
-  /** The identity, or for a dry run without credentials a hint and no account (a dry run changes nothing). */
+  /**
+   * The identity, or for a dry run that cannot get one (no credentials, or STS out of reach) a hint and no account:
+   * a dry run changes nothing.
+   */
   private async identity(
     resolve: typeof import("../../lib/identity.ts").resolveIdentity,
     opts: { stack: string; region: string; aws: boolean },
@@ -139,8 +142,9 @@ export default class RunbookRun extends BaseCommand {
       return await resolve(opts);
     } catch (err) {
       const { isOperatorMistake } = await import("../../lib/errors.ts");
-      if (!dryRun || !isOperatorMistake(err)) throw err;
-      this.progress(`no AWS identity (${err.message}); the dry run goes on without one. ${err.suggestions[0] ?? ""}`);
+      if (!dryRun) throw err;
+      const hint = isOperatorMistake(err) ? (err.suggestions[0] ?? "") : "";
+      this.progress(`no AWS identity (${(err as Error).message}); the dry run goes on without one. ${hint}`);
       return { stack: opts.stack, region: opts.region, account: null, arn: null };
     }
   }
