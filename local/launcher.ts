@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { projectRoot } from "../release/project-root.ts";
 
 export type Role = "app" | "worker" | "migrate";
 
@@ -23,7 +23,7 @@ export interface Launcher {
 }
 
 /** The repository this module belongs to. */
-export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const REPO_ROOT = projectRoot(import.meta.url);
 
 const ENTRY: Record<Role, string> = { app: "app/main.ts", worker: "app/worker/main.ts", migrate: "app/migrate.ts" };
 

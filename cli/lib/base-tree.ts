@@ -8,9 +8,10 @@ import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Plan } from "../../stacks/plan.ts";
+import { projectRoot } from "../../release/project-root.ts";
+
 
 const run = promisify(execFile);
 
@@ -31,7 +32,7 @@ export interface BaseTree {
 }
 
 /** The working tree's root (the repository the CLI runs from). */
-export const TREE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const TREE_ROOT = projectRoot(import.meta.url);
 
 /** REF's commit, or a usage error saying how to get it. */
 export async function resolveRef(root: string, ref: string): Promise<string> {
@@ -80,9 +81,11 @@ function pipe(from: string[], to: string[]): Promise<void> {
     a.stdout.pipe(b.stdin);
     a.on("error", reject);
     b.on("error", reject);
-    b.on("close", (code) => {
-      if (code === 0 && a.exitCode === 0) resolve();
-      else reject(new Error(`${from.join(" ")} | ${to.join(" ")} failed: ${stderr.trim() || `exit ${code}`}`));
+    // Both must have ended: the reader can close before the writer's exit is known.
+    const ended = (p: typeof a | typeof b) => new Promise<number | null>((done) => p.once("close", (code) => done(code)));
+    void Promise.all([ended(a), ended(b)]).then(([codeA, codeB]) => {
+      if (codeA === 0 && codeB === 0) resolve();
+      else reject(new Error(`${from.join(" ")} | ${to.join(" ")} failed: ${stderr.trim() || `exit ${codeA} | ${codeB}`}`));
     });
   });
 }
@@ -96,7 +99,8 @@ export type TreePlan = { stage: number; plan: Plan } | { stage: number; error: s
  */
 export async function planTree(dir: string, stages: number[], configFile: string | undefined, timeoutMs = 10 * 60_000): Promise<TreePlan[]> {
   const out = join(await mkdtemp(join(tmpdir(), "scale-plans-")), "plans.json");
-  const child = fileURLToPath(new URL("./plan-tree-child.ts", import.meta.url));
+  // The source, run through tsx: the compiled CLI in dist/ has no .ts beside it.
+  const child = join(TREE_ROOT, "cli", "lib", "plan-tree-child.ts");
   try {
     await run(process.execPath, ["--import", "tsx", child, dir, out, configFile ?? "", ...stages.map(String)],
       { cwd: TREE_ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }).catch((error: Error & { stderr?: string }) => {

@@ -3,11 +3,11 @@
  * Tests swap them with `useDeployDeps` (the commands run in-process); real runs load them lazily.
  */
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { DeployDeps } from "../../rollout/run.ts";
 import { PulumiCliMissing } from "./engine.ts";
+import { projectRoot } from "../../release/project-root.ts";
 
-const PROJECT_DIR = fileURLToPath(new URL("../../", import.meta.url));
+const PROJECT_DIR = projectRoot(import.meta.url);
 
 const real: DeployDeps = {
   async aws(region) {
