@@ -18,7 +18,7 @@ import { launcherOf, sourceLauncher, REPO_ROOT, type Launch, type Launcher } fro
 import { localEnv, localBucket, secretsFolder, type LocalFacts } from "./runtime-env.ts";
 import {
   binary, checkHaproxyConfig, ensureMariaDbData, freePort, haproxyConfig, haproxyPaths, haproxySpec, httpReady, mariadbSpec,
-  masterCommand, redisConfig, redisSpec, STOP_ORDER, tcpAnswers, unavailableResponse, waitFor, workersOf,
+  masterCommand, redisConfig, redisSpec, STOP_ORDER, portAnswers, unavailableResponse, waitFor, workersOf,
 } from "./servers.ts";
 import { localPaths, readState, withLock, writeState, type AppProcess, type ComponentView, type LocalState } from "./state.ts";
 import { supervisorPaths, writeAtomic, type Desired, type ProcessSpec, type Running } from "./supervisor.ts";
@@ -107,7 +107,7 @@ export class LocalStage {
     const components = await Promise.all(state.components.map(async (c) => {
       const pid = alive ? (running.processes[c.name]?.pid ?? null) : null;
       const port = Number(c.address.split(":").pop());
-      const healthy = pid !== null && (c.kind === "app" ? await httpReady(`http://${c.address}${HEALTH_CHECK_PATH}`, 1500) : c.kind === "worker" ? isAlive(pid) : await tcpAnswers(port));
+      const healthy = pid !== null && (c.kind === "app" ? await httpReady(`http://${c.address}${HEALTH_CHECK_PATH}`, 1500) : c.kind === "worker" ? isAlive(pid) : await portAnswers(port));
       return { ...c, pid, health: healthy ? ("up" as const) : ("down" as const) };
     }));
     return { stage: state.stage, endpoint: state.endpoint, dir: this.dir, components };
@@ -283,7 +283,7 @@ export class LocalStage {
     const port = Number(spec.address.split(":").pop());
     const probe = spec.kind === "mariadb" ? () => this.mysqlAnswers(port)
       : spec.kind === "s3" || spec.kind === "sqs" ? async () => existsSync(join(localPaths(this.dir).run, `${spec.name}.json`))
-      : () => tcpAnswers(port);
+      : () => portAnswers(port);
     await waitFor(`${spec.name} (${spec.address})`, probe, 90_000, this.logHint(spec.name));
   }
 
@@ -470,7 +470,7 @@ export class LocalStage {
     if (!this.desired.some((p) => p.name === "haproxy") || !pid) {
       const spec = haproxySpec({ port: this.state.endpointPort, folder, mode: topology.frontDoor, servers });
       await this.apply([...this.desired.filter((p) => p.name !== "haproxy"), spec]);
-      await waitFor(`haproxy on ${this.state.endpoint}`, () => tcpAnswers(this.state.endpointPort), 30_000, this.logHint("haproxy"));
+      await waitFor(`haproxy on ${this.state.endpoint}`, () => portAnswers(this.state.endpointPort), 30_000, this.logHint("haproxy"));
       return;
     }
     const before = workersOf(await masterCommand(paths.master, "show proc"));

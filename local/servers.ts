@@ -9,6 +9,7 @@ import { connect, createServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import type { ProcessSpec } from "./supervisor.ts";
+import { httpStatus, tcpAnswers } from "../runbooks/lib/probes.ts";
 
 const run = promisify(execFile);
 
@@ -51,30 +52,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-export function tcpAnswers(port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
-}
-
 /** True when GET url answers 200 within the timeout. */
 export async function httpReady(url: string, timeoutMs = 2000): Promise<boolean> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    await res.arrayBuffer();
-    return res.status === 200;
-  } catch {
-    return false;
-  }
+  return (await httpStatus(url, timeoutMs)) === 200;
 }
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export const portAnswers = (port: number, timeoutMs = 1000): Promise<boolean> => tcpAnswers("127.0.0.1", port, timeoutMs);
 
 /** Polls `probe` until it holds; throws naming `what` (and the log to read) after `timeoutMs`. */
 export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, hint = ""): Promise<void> {
