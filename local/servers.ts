@@ -194,6 +194,9 @@ export function haproxyConfig(door: FrontDoor, healthPath: string): string {
     "  timeout http-request 10s",
     "  retries 3",
     "  option forwardfor",
+    // On a reload the old worker answers the next request on an idle keep-alive connection (with Connection: close)
+    // instead of closing it under a client that may be sending: a POST lost that way gets no answer at all.
+    "  option idle-close-on-response",
     `  errorfile 502 ${p.unavailable}`,
     `  errorfile 503 ${p.unavailable}`,
     `  errorfile 504 ${p.unavailable}`,

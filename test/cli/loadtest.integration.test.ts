@@ -47,8 +47,8 @@ describe("scale loadtest against a running service", function () {
     expect(s.statuses["200"]).to.be.greaterThan(0);
     expect(s.latencyMs.p50).to.be.at.most(s.latencyMs.p99);
     expect(s.latencyMs.p99).to.be.at.most(s.latencyMs.max);
-    // Progress went to stderr, once a second (the first second may pass while the users sign up on a busy box).
-    expect(run.stderr).to.match(/\b\d+s +\d+ req\/s +p99 +[\d.]+ ms +errors \d+/);
+    // Progress went to stderr, once a second; a quiet machine serves thousands a second ("1,234 req/s").
+    expect(run.stderr).to.match(/\b\d+s +[\d,]+ req\/s +p99 +[\d.]+ ms +errors \d+/);
   });
 
   it("keeps to a fixed rate and says what it scheduled", async () => {
