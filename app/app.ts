@@ -20,7 +20,7 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
   app.use(observe(deps));
-  // One layer for the checks every request passes: the method check (which acts only on a 404) and the body limit.
+  // The method check acts only where no route answered: it runs in notFound, not as a layer every request passes.
   const notAllowed = methodNotAllowed({
     app,
     onMethodNotAllowed: (c, methods) =>
@@ -28,14 +28,12 @@ export function createApp(deps: Deps) {
   });
   // Refused from Content-Length (or while streaming) before anything parses the body.
   const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError(413, "body-too-large", `the request body is over ${MAX_BODY_BYTES} bytes`); } });
-  app.use(async function checkRequest(c, next) {
+  app.use(function checkBody(c, next) {
     const method = c.req.method;
     // GET/HEAD carry no body here; skipping them spares the read path from materialising the Request object.
     // A photo streams to the object store under its own 10 MiB limit, counted as it arrives.
-    if (method === "GET" || method === "HEAD" || (method === "POST" && c.req.path === PHOTO_UPLOAD_PATH)) return notAllowed(c, next);
-    return notAllowed(c, async () => {
-      await limitBody(c, next);
-    });
+    if (method === "GET" || method === "HEAD" || (method === "POST" && c.req.path === PHOTO_UPLOAD_PATH)) return next();
+    return limitBody(c, next);
   });
   // Before the limiter and the handlers: a refusal must cost less than the work it sheds.
   if (deps.config.ADMISSION_MAX_IN_FLIGHT > 0 || deps.config.ADMISSION_MAX_LAG_MS > 0) app.use("/v1/*", deps.admission.middleware);
@@ -57,7 +55,12 @@ export function createApp(deps: Deps) {
   app.route(PHOTO_UPLOAD_PATH, photoRoutes({ sessions: deps.sessions, photos, blobs, relay, limits }));
   if (deps.config.ADMIN_TOKEN) app.route("/admin", adminRoutes(deps, deps.config.ADMIN_TOKEN));
 
-  app.notFound((c) => problem(c, 404, "not-found", `no route for ${c.req.method} ${c.req.path}`));
+  app.notFound(async (c) => {
+    await notAllowed(c, async () => {
+      c.res = problem(c, 404, "not-found", `no route for ${c.req.method} ${c.req.path}`);
+    });
+    return c.res;
+  });
   app.onError((err, c) => {
     const p = toProblem(err);
     // observe() sets the logger first; an error before it (none today) falls back to the service logger.

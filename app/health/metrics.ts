@@ -1,30 +1,29 @@
 /** Prometheus metrics (prom-client), one registry per app instance so tests can run several side by side. */
-import { Counter, Histogram, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { RequestMetrics } from "./request-metrics.ts";
 
 export type CacheResult = "l1" | "hit" | "miss" | "bypass";
 
 export function createMetrics(pool: () => { total: number; free: number; queued: number } | undefined) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const httpRequests = new Counter({
-    name: "http_requests_total",
-    help: "HTTP requests by method, route and status",
-    labelNames: ["method", "route", "status"] as const,
-    registers: [registry],
-  });
-  const httpDuration = new Histogram({
-    name: "http_request_duration_seconds",
-    help: "HTTP request latency by method, route and status",
-    labelNames: ["method", "route", "status"] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
-  const cacheRequests = new Counter({
+  const requests = new RequestMetrics(registry);
+  // Counted in plain numbers on the read path and handed to prom-client when scraped: a labelled inc() hashes its
+  // labels on every call.
+  const cacheCounts: Record<CacheResult, number> = { l1: 0, hit: 0, miss: 0, bypass: 0 };
+  new Counter({
     name: "item_cache_requests_total",
     help: "Item reads by cache result (l1: in-process, hit: shared cache, miss, bypass when the cache is unavailable)",
     labelNames: ["result"] as const,
     registers: [registry],
+    collect() {
+      for (const result of Object.keys(cacheCounts) as CacheResult[]) {
+        if (cacheCounts[result] > 0) this.inc({ result }, cacheCounts[result]);
+        cacheCounts[result] = 0;
+      }
+    },
   });
+  const cacheRequests = { inc: (result: CacheResult) => void cacheCounts[result]++ };
   const dbReads = new Counter({
     name: "item_db_reads_total",
     help: "Item reads that reached the database (after L1, the shared cache and single-flight)",
@@ -43,7 +42,7 @@ export function createMetrics(pool: () => { total: number; free: number; queued:
   stat("total", "db_pool_connections", "Open connections in the primary's pool");
   stat("free", "db_pool_connections_free", "Idle connections in the primary's pool");
   stat("queued", "db_pool_waiting_requests", "Queries waiting for a pool connection");
-  return { registry, httpRequests, httpDuration, cacheRequests, dbReads };
+  return { registry, requests, cacheRequests, dbReads };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

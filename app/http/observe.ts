@@ -40,24 +40,8 @@ export function directResponse(c: Context<AppEnv>, body: string | null, status: 
   return res;
 }
 
-type Child = { inc(): void; observe(seconds: number): void };
-
 export function observe(deps: Pick<Deps, "logger" | "metrics">) {
-  const { httpRequests, httpDuration } = deps.metrics;
-  // Label lookups cost a sorted-key hash per call: bind each method/route/status once and keep the pair.
-  const children = new Map<string, Child>();
-  const child = (method: string, route: string, status: number): Child => {
-    const key = `${method} ${route} ${status}`;
-    let ch = children.get(key);
-    if (!ch) {
-      const labels = { method, route, status: String(status) };
-      const counter = httpRequests.labels(labels);
-      const histogram = httpDuration.labels(labels);
-      ch = { inc: () => counter.inc(), observe: (s) => histogram.observe(s) };
-      children.set(key, ch);
-    }
-    return ch;
-  };
+  const { requests } = deps.metrics;
   return async function observeRequest(c: Context<AppEnv>, next: Next) {
     const started = performance.now();
     const incoming = c.req.header("x-request-id");
@@ -72,9 +56,7 @@ export function observe(deps: Pick<Deps, "logger" | "metrics">) {
     // The matched route pattern, not the raw path, keeps label cardinality bounded.
     const route = status === 404 && !c.error ? "unmatched" : routePath(c);
     const seconds = (performance.now() - started) / 1000;
-    const ch = child(c.req.method, route, status);
-    ch.inc();
-    ch.observe(seconds);
+    requests.of(c.req.method, route, status).record(seconds);
     if (deps.logger.isLevelEnabled("info")) requestLog(c).info({ method: c.req.method, path: c.req.path, route, status, ms: Math.round(seconds * 1e4) / 10 }, "request");
   };
 }

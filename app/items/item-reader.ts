@@ -123,21 +123,30 @@ export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" 
     if (floors.size > 0) retryTimer = setTimeout(retryFloors, RETRY_MS).unref();
   }
 
+  /** What memory answers when it is fresh for `own`: L1, or an in-process shared cache (the embedded default). */
+  function fromMemory(id: string, own: number | undefined): ReadResult | undefined {
+    const near = l1?.get(id);
+    if (near !== undefined) return fresh(id, near, own) ? { item: near === ABSENT ? null : near, cache: "l1" } : undefined;
+    const local = cache.peek?.(id);
+    if (local != null && fresh(id, local, own)) return { item: local === ABSENT ? null : local, cache: "hit" };
+    return undefined;
+  }
+
   return {
+    /** An anonymous read memory can answer, without a promise; undefined: read() it. */
+    peek(id: string): ReadResult | undefined {
+      const result = fromMemory(id, undefined);
+      if (result) metrics.cacheRequests.inc(result.cache);
+      return result;
+    },
+
     async read(id: string, ctx: ReadContext): Promise<ReadResult> {
       const own = ctx.session?.recentWrites?.[id];
-      const near = l1?.get(id);
-      // An in-process shared cache (the embedded default) answers without a promise, like L1 does.
-      const local = near === undefined ? cache.peek?.(id) : undefined;
-      let result: ReadResult;
-      if (near !== undefined && fresh(id, near, own)) {
-        result = { item: near === ABSENT ? null : near, cache: "l1" };
-      } else if (local != null && fresh(id, local, own)) {
-        result = { item: local === ABSENT ? null : local, cache: "hit" };
-      } else if (own !== undefined || ctx.session?.lastWriteGtid) {
+      let result = fromMemory(id, own);
+      if (!result && (own !== undefined || ctx.session?.lastWriteGtid)) {
         // A session that has written reads on its own: a shared load may have started before its write.
         result = await load(id, ctx, own);
-      } else {
+      } else if (!result) {
         let flight = inflight.get(id);
         if (!flight) {
           flight = load(id, ctx, undefined).finally(() => {
@@ -147,7 +156,7 @@ export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" 
         }
         result = await flight;
       }
-      metrics.cacheRequests.inc({ result: result.cache });
+      metrics.cacheRequests.inc(result.cache);
       return result;
     },
 

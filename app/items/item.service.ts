@@ -41,6 +41,7 @@ export function createItemService(deps: ServiceDeps) {
 
   return {
     read: reader.read,
+    peek: reader.peek,
 
     list: items.listByOwner,
 
