@@ -5,8 +5,6 @@
  */
 import type { Registry } from "prom-client";
 
-const LABEL_NAMES = ["method", "route", "status"] as const;
-
 /** One method/route/status: its count, its latency sum and its (non-cumulative) bucket counts. */
 export class RequestSeries {
   count = 0;
@@ -14,7 +12,7 @@ export class RequestSeries {
   readonly inBucket: Float64Array;
 
   constructor(
-    readonly labels: Readonly<Record<(typeof LABEL_NAMES)[number], string>>,
+    readonly labels: Readonly<Record<"method" | "route" | "status", string>>,
     private readonly bounds: readonly number[],
   ) {
     this.inBucket = new Float64Array(bounds.length);

@@ -56,9 +56,18 @@ export default class LoadTest extends BaseCommand {
 
     const { runLoadTest, LoadTestError } = await import("../lib/loadtest/run.ts");
     const pad = (s: string, n: number) => s.padStart(n);
+    // Ctrl-C ends the measured phase early: what was measured so far is still summarised (a second one kills).
+    const stop = new AbortController();
+    const onSignal = () => {
+      if (stop.signal.aborted) process.exit(130);
+      this.progress("SIGINT: stopping the load; the summary covers what ran (again to kill)");
+      stop.abort();
+    };
+    process.on("SIGINT", onSignal);
     let result;
     try {
       result = await runLoadTest({
+        signal: stop.signal,
         url,
         durationMs: measureMs,
         connections,
@@ -77,6 +86,8 @@ export default class LoadTest extends BaseCommand {
     } catch (err) {
       if (err instanceof LoadTestError) this.failed(err.message);
       throw err;
+    } finally {
+      process.off("SIGINT", onSignal);
     }
     const g = result.generator;
     if (g.bound) this.warn(g.reason!);

@@ -34,6 +34,8 @@ export interface LoadTestOptions {
   onProgress?: (line: string) => void;
   /** Per-request timeout. */
   timeoutMs?: number;
+  /** Ends the measured phase early (what was measured so far is the result), e.g. when a rehearsal is over. */
+  signal?: AbortSignal;
 }
 
 export interface SecondStats {
@@ -346,7 +348,7 @@ async function measure(pool: Pool, base: string, opts: LoadTestOptions, users: U
 
   if (mode === "closed") {
     const loop = async () => {
-      while (performance.now() < end) {
+      while (performance.now() < end && !opts.signal?.aborted) {
         const p = send(performance.now());
         await track(p);
       }
@@ -389,6 +391,7 @@ async function measure(pool: Pool, base: string, opts: LoadTestOptions, users: U
         finish();
       }, opts.durationMs);
       stop.unref();
+      opts.signal?.addEventListener("abort", finish, { once: true });
       pump();
     });
   }
