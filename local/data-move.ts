@@ -5,6 +5,7 @@
  * so the service answers writes 503 with Retry-After), verified table by table with runbooks/lib/mysql-copy.ts.
  */
 import type { Connection } from "mysql2/promise";
+import type { MoveJournal } from "../moves/journal.ts";
 import { copyTable, createTableLike, listTables, tableFacts } from "../runbooks/lib/mysql-copy.ts";
 
 export interface MoveStep {
@@ -24,6 +25,10 @@ export interface MoveDataOptions {
   checkServing: () => Promise<void>;
   onStep?: (step: MoveStep) => void;
   signal?: AbortSignal;
+  /** Where the move keeps what a resume or a clean-up needs (the shared data move; the fallback keeps nothing). */
+  journal?: MoveJournal;
+  /** Continue the interrupted move the journal holds. */
+  resume?: boolean;
 }
 
 export interface MoveDataResult {
@@ -46,6 +51,7 @@ export async function loadDataMover(opts: { fallback?: boolean } = {}): Promise<
     const result = await moveData({
       source: o.source, target: o.target, database: o.database, switchServers: o.switchServers, checkServing: o.checkServing,
       ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.journal ? { journal: o.journal, resume: o.resume ?? false } : {}),
       onStep: (s) => {
         if (s.status === "running") return;
         const step: MoveStep = { name: s.name, status: s.status === "done" ? "ok" : "failed", seconds: s.seconds };

@@ -24,6 +24,7 @@ import { localPaths, readState, withLock, writeState, type AppProcess, type Comp
 import { supervisorPaths, writeAtomic, type Desired, type ProcessSpec, type Running } from "./supervisor.ts";
 import { loadDataMover, type DataMover, type MoveStep } from "./data-move.ts";
 import { checkServing } from "./probe.ts";
+import { fileMoveState, type AuditWriter, type MoveJournal } from "../moves/journal.ts";
 
 const run = promisify(execFile);
 
@@ -41,6 +42,14 @@ export interface MoveDocument {
   to: number;
   steps: MoveStep[];
   writeUnavailableSeconds: number;
+}
+
+export interface MoveOptions {
+  onStep?: (step: MoveStep) => void;
+  /** Aborted on SIGINT/SIGTERM: the move stops at its next safe point, records where, and serves from the old side. */
+  signal?: AbortSignal;
+  /** Where the data move records its steps (the CLI passes its audit log). */
+  audit?: AuditWriter;
 }
 
 export interface EngineDeps {
@@ -142,40 +151,138 @@ export class LocalStage {
   // --- move ---------------------------------------------------------------------------------------------------
 
   /** Moves one stage at a time to `to`, keeping the endpoint. */
-  async move(to: number, onStep?: (step: MoveStep) => void): Promise<MoveDocument> {
-    return withLock(this.dir, () => this.moveLocked(to, onStep));
+  async move(to: number, opts: MoveOptions = {}): Promise<MoveDocument> {
+    return withLock(this.dir, async () => {
+      await this.openMove();
+      if (this.state.interrupted) {
+        const i = this.state.interrupted;
+        throw new LocalUsageError(
+          `the move to stage ${i.target} stopped at ${i.from}→${i.to}: ${i.step} (${i.error}): ` +
+            `\`${this.command("move --resume")}\` continues it, \`${this.command("move --abort")}\` cleans it up and stays at stage ${i.from}`,
+        );
+      }
+      getStage(to);
+      return this.moveLocked(to, opts, false);
+    });
   }
 
-  private async moveLocked(to: number, onStep?: (step: MoveStep) => void): Promise<MoveDocument> {
+  /** Continues an interrupted move to the stage it was going to, from the step where it stopped. */
+  async resume(opts: MoveOptions = {}): Promise<MoveDocument> {
+    return withLock(this.dir, async () => {
+      await this.openMove();
+      const i = this.state.interrupted;
+      if (!i) throw new LocalUsageError(`no move stopped in ${this.dir}: there is nothing to resume (\`${this.command("status")}\` shows the stage)`);
+      return this.moveLocked(i.target, opts, true);
+    });
+  }
+
+  /**
+   * Cleans up an interrupted move and stays where it started: an unswitched data move undone (the old database
+   * writable, the new one's seed and replication removed), the tiers put back, what the move started stopped.
+   */
+  async abort(opts: MoveOptions = {}): Promise<MoveDocument> {
+    return withLock(this.dir, async () => {
+      await this.openMove();
+      const i = this.state.interrupted;
+      if (!i) throw new LocalUsageError(`no move stopped in ${this.dir}: there is nothing to clean up (\`${this.command("status")}\` shows the stage)`);
+      const steps: MoveStep[] = [];
+      const timed = async (name: string, fn: () => Promise<void>) => {
+        const started = performance.now();
+        try {
+          await fn();
+        } catch (err) {
+          const failed: MoveStep = { name: `abort ${i.from}→${i.to}: ${name}`, status: "failed", seconds: secondsSince(started) };
+          steps.push(failed);
+          opts.onStep?.(failed);
+          throw err;
+        }
+        const done: MoveStep = { name: `abort ${i.from}→${i.to}: ${name}`, status: "ok", seconds: secondsSince(started) };
+        steps.push(done);
+        opts.onStep?.(done);
+      };
+      const before = await this.topology(i.from);
+      const after = await this.topology(i.to);
+      const journal = this.moveJournal(opts);
+      const pending = journal.state.load();
+      if (pending && pending.phase !== "done" && pending.phase !== "aborted") {
+        const { abortDataMove, MoveInProgress } = await import("../moves/data-move.ts");
+        await timed("undo the data move", async () => {
+          try {
+            await abortDataMove({ source: this.adminUrl(writable(before)), target: this.adminUrl(writable(after)), journal });
+          } catch (err) {
+            if (err instanceof MoveInProgress) throw new LocalUsageError(`${err.message}: \`${this.command("move --resume")}\``);
+            throw err;
+          }
+        });
+      }
+      await timed("put the tiers back", async () => {
+        this.facts = { ...this.facts, topology: before, ...(await this.awsFacts(before)) };
+        await this.switchTiers(before);
+      });
+      await timed("contract", () => this.contract(before));
+      journal.state.clear();
+      delete this.state.interrupted;
+      await this.save();
+      return { from: i.from, to: i.from, steps, writeUnavailableSeconds: 0 };
+    });
+  }
+
+  private async openMove(): Promise<void> {
     this.state = await this.loadState();
     this.launcher = launcherOf(this.state.launcher, this.dir);
     if (!this.state.running || !(await this.supervisorAlive())) throw new LocalUsageError(`nothing runs in ${this.dir}: run \`scale local up --stage ${this.state.stage}\` first`);
-    getStage(to);
+    const current = await this.topology(this.state.stage);
+    this.facts = { dir: this.dir, topology: current, ports: this.state.ports, ...(await this.awsFacts(current)) };
+    this.desired = await this.readDesired();
+  }
+
+  /** `scale local <rest> --dir DIR`, as the user types it. */
+  private command(rest: string): string {
+    return `scale local ${rest} --dir ${this.dir}`;
+  }
+
+  /** The data move's state beside the stage's (what a resume or a clean-up needs), and its audit records. */
+  private moveJournal(opts: MoveOptions): MoveJournal {
+    return {
+      state: fileMoveState(localPaths(this.dir).dataMove),
+      ...(opts.audit ? { audit: opts.audit } : {}),
+      resumeCommand: this.command("move --resume"),
+      abortCommand: this.command("move --abort"),
+    };
+  }
+
+  private async moveLocked(to: number, opts: MoveOptions, resuming: boolean): Promise<MoveDocument> {
     const from = this.state.stage;
     const steps: MoveStep[] = [];
     let writeUnavailableSeconds = 0;
     const record = (s: MoveStep) => {
       steps.push(s);
-      onStep?.(s);
+      opts.onStep?.(s);
     };
-    const current = await this.topology(from);
-    this.facts = { dir: this.dir, topology: current, ports: this.state.ports, ...(await this.awsFacts(current)) };
-    this.desired = await this.readDesired();
     const mover = this.deps.mover ?? (await loadDataMover()).move;
+    const journal = this.moveJournal(opts);
     while (this.state.stage !== to) {
       const a = this.state.stage;
       const b = a < to ? a + 1 : a - 1;
       const label = (name: string) => `${a}→${b}: ${name}`;
+      const stopped = async (step: string, err: unknown) => {
+        this.state.interrupted = { from: a, to: b, target: to, step, error: (err as Error).message };
+        await this.save();
+        return new Error(
+          `${label(step)} stopped: ${(err as Error).message}; the endpoint serves from stage ${a}: ` +
+            `\`${this.command("move --resume")}\` continues, \`${this.command("move --abort")}\` cleans up`,
+          { cause: err },
+        );
+      };
       const timed = async (name: string, fn: () => Promise<void>) => {
         const started = performance.now();
         try {
+          opts.signal?.throwIfAborted();
           await fn();
           record({ name: label(name), status: "ok", seconds: secondsSince(started) });
         } catch (err) {
           record({ name: label(name), status: "failed", seconds: secondsSince(started) });
-          this.state.interrupted = { from: a, to: b, step: name, error: (err as Error).message };
-          await this.save();
-          throw err;
+          throw await stopped(name, err);
         }
       };
       const before = await this.topology(a);
@@ -193,17 +300,21 @@ export class LocalStage {
       const serving = () => checkServing(this.state.endpoint, secretsFolder(this.dir));
       if (newDb.name !== oldDb.name) {
         const started = performance.now();
+        const pending = journal.state.load();
+        const unfinished = resuming && pending !== undefined && pending.phase !== "done" && pending.phase !== "aborted";
         try {
+          opts.signal?.throwIfAborted();
           const result = await mover({
             source: this.adminUrl(oldDb), target: this.adminUrl(newDb), database: DATABASE_NAME, switchServers, checkServing: serving,
             onStep: (s) => record({ ...s, name: label(`data: ${s.name}`) }),
+            journal, resume: unfinished,
+            ...(opts.signal ? { signal: opts.signal } : {}),
           });
+          journal.state.clear();
           writeUnavailableSeconds += result.writeUnavailableSeconds;
         } catch (err) {
           record({ name: label("data move"), status: "failed", seconds: secondsSince(started) });
-          this.state.interrupted = { from: a, to: b, step: "data move", error: (err as Error).message };
-          await this.save();
-          throw err;
+          throw await stopped("data move", err);
         }
       } else {
         await timed("switch tiers", switchServers);
@@ -212,6 +323,7 @@ export class LocalStage {
       await timed("contract", () => this.contract(after));
       this.state.stage = b;
       delete this.state.interrupted;
+      resuming = false;
       await this.save();
     }
     return { from, to, steps, writeUnavailableSeconds: Math.round(writeUnavailableSeconds * 100) / 100 };

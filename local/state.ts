@@ -44,7 +44,7 @@ export interface LocalState {
   components: ComponentView[];
   running: boolean;
   /** A move that did not finish: where it stopped. */
-  interrupted?: { from: number; to: number; step: string; error: string };
+  interrupted?: { from: number; to: number; target: number; step: string; error: string };
 }
 
 export const localPaths = (dir: string) => ({
@@ -55,6 +55,8 @@ export const localPaths = (dir: string) => ({
   secrets: join(dir, "secrets"),
   haproxy: join(dir, "haproxy"),
   run: join(dir, "run"),
+  /** The data move's journal while one runs or stopped (moves/journal.ts). */
+  dataMove: join(dir, "data-move.json"),
 });
 
 /** DIR as an absolute path (processes run from other folders). */
