@@ -24,6 +24,7 @@ import { localPaths, readState, withLock, writeState, type AppProcess, type Comp
 import { supervisorPaths, writeAtomic, type Desired, type ProcessSpec, type Running } from "./supervisor.ts";
 import { loadDataMover, type DataMover, type MoveStep } from "./data-move.ts";
 import { checkServing } from "./probe.ts";
+import { adminUrl, initReplica, initWritable, mysqlAnswers } from "./databases.ts";
 import { fileMoveState, type AuditWriter, type MoveJournal } from "../moves/journal.ts";
 
 const run = promisify(execFile);
@@ -50,6 +51,12 @@ export interface MoveOptions {
   signal?: AbortSignal;
   /** Where the data move records its steps (the CLI passes its audit log). */
   audit?: AuditWriter;
+}
+
+/** The processes a tier switch keeps, and the ones it started beside them. */
+interface TierSwitch {
+  keep: AppProcess[];
+  starting: { app: AppProcess; spec: ProcessSpec }[];
 }
 
 export interface EngineDeps {
@@ -291,6 +298,9 @@ export class LocalStage {
       await timed("expand", () => this.expand(after, { fresh: true }));
       const oldDb = writable(before);
       const newDb = writable(after);
+      // The new processes start inside the freeze: the stage's app account on the new database is made by its
+      // migration step, which cannot run while that database is still a replica (its writes would fork the GTID
+      // history), so they could not connect any earlier.
       const switchServers = async () => {
         this.facts = { ...this.facts, topology: after, ...(await this.awsFacts(after)) };
         if (newDb.name !== oldDb.name) await this.initDatabase(after, newDb);
@@ -393,74 +403,27 @@ export class LocalStage {
 
   private async waitReady(spec: ProcessSpec): Promise<void> {
     const port = Number(spec.address.split(":").pop());
-    const probe = spec.kind === "mariadb" ? () => this.mysqlAnswers(port)
+    const probe = spec.kind === "mariadb" ? () => mysqlAnswers(port)
       : spec.kind === "s3" || spec.kind === "sqs" ? async () => existsSync(join(localPaths(this.dir).run, `${spec.name}.json`))
       : () => portAnswers(port);
     await waitFor(`${spec.name} (${spec.address})`, probe, 90_000, this.logHint(spec.name));
   }
 
-  private async mysqlAnswers(port: number): Promise<boolean> {
-    const mysql = await import("mysql2/promise");
-    const conn = await mysql.createConnection({ host: "127.0.0.1", port, user: "root", connectTimeout: 1000 });
-    await conn.end();
-    return true;
-  }
-
-  /** root over TCP with no password: the local servers bind to the loopback only. */
   private adminUrl(db: DatabaseForm): string {
-    return `mysql://root@127.0.0.1:${this.state.ports[db.name]}/`;
+    return adminUrl(this.state.ports[db.name]!);
   }
 
-  /**
-   * A database's accounts, as the stack's would be: the writable one gets the replication account and (as RDS's
-   * master user) the admin account the migration step uses; a replica follows the writable one by GTID.
-   * The accounts are made outside the binary log, so a new server's GTID history holds only the data.
-   */
+  /** A database's accounts as the stack's would be (local/databases.ts); a replica follows the writable one. */
   private async initDatabase(topology: Topology, db: DatabaseForm): Promise<void> {
-    const mysql = await import("mysql2/promise");
-    const conn = await mysql.createConnection({ host: "127.0.0.1", port: this.state.ports[db.name], user: "root", multipleStatements: false });
     const replPassword = await generatedSecret(join(secretsFolder(this.dir), "local"), "replication-password");
-    try {
-      if (db.role !== "replica") {
-        await conn.query("SET SESSION sql_log_bin = 0");
-        await conn.query("CREATE USER IF NOT EXISTS 'repl'@'127.0.0.1' IDENTIFIED BY ?", [replPassword]);
-        await conn.query("GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'repl'@'127.0.0.1'");
-        const admin = await this.migrateAdmin(topology);
-        if (admin && admin.user !== "root") {
-          await conn.query("CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", [admin.user, admin.password]);
-          await conn.query("ALTER USER ?@'%' IDENTIFIED BY ?", [admin.user, admin.password]);
-          await conn.query("GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION", [admin.user]);
-        }
-        return;
-      }
-      const source = writable(topology);
-      const [rows] = await conn.query("SHOW SLAVE STATUS");
-      if ((rows as unknown[]).length === 0) {
-        await conn.query(
-          "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=?, MASTER_USER='repl', MASTER_PASSWORD=?, MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1",
-          [this.state.ports[source.name], replPassword],
-        );
-        await conn.query("START SLAVE");
-      }
-      await this.waitCaughtUp(source, db);
-    } finally {
-      await conn.end();
+    const port = this.state.ports[db.name]!;
+    if (db.role !== "replica") {
+      const admin = await this.migrateAdmin(topology);
+      await initWritable(port, { replPassword, ...(admin ? { admin } : {}) });
+      return;
     }
-  }
-
-  private async waitCaughtUp(source: DatabaseForm, replica: DatabaseForm): Promise<void> {
-    const mysql = await import("mysql2/promise");
-    const src = await mysql.createConnection({ host: "127.0.0.1", port: this.state.ports[source.name], user: "root" });
-    const rep = await mysql.createConnection({ host: "127.0.0.1", port: this.state.ports[replica.name], user: "root" });
-    try {
-      const [[pos]] = (await src.query("SELECT @@gtid_binlog_pos AS p")) as unknown as [{ p: string }[]];
-      if (!pos?.p) return;
-      const [[res]] = (await rep.query("SELECT MASTER_GTID_WAIT(?, 60) AS r", [pos.p])) as unknown as [{ r: number }[]];
-      if (Number(res?.r) !== 0) throw new Error(`${replica.name} did not catch up with ${source.name} (${pos.p}) within 60 s: see ${join(localPaths(this.dir).logs, `${replica.name}.log`)}`);
-    } finally {
-      await src.end();
-      await rep.end();
-    }
+    const source = writable(topology);
+    await initReplica(port, { port: this.state.ports[source.name]!, name: source.name }, replPassword, db.name, join(localPaths(this.dir).logs, `${db.name}.log`));
   }
 
   /** The admin account the migrating tier's runtime names (user and password), resolved locally. */
@@ -496,11 +459,16 @@ export class LocalStage {
     }
   }
 
-  /**
-   * Brings each tier to the topology's count of processes with its runtime: new processes start and answer first,
-   * then the front door is reloaded with them in place of the old ones, the old ones drain and stop.
-   */
+  /** Brings each tier to the topology's count of processes with its runtime: see startTiers and serveTiers. */
   private async switchTiers(topology: Topology): Promise<void> {
+    await this.serveTiers(topology, await this.startTiers(topology));
+  }
+
+  /**
+   * Starts what each tier lacks to run the topology's count of processes with its runtime, and waits until they
+   * answer. Nothing serves from them yet.
+   */
+  private async startTiers(topology: Topology): Promise<TierSwitch> {
     const keep: AppProcess[] = [];
     const starting: { app: AppProcess; spec: ProcessSpec }[] = [];
     for (const tier of topology.tiers) {
@@ -510,22 +478,33 @@ export class LocalStage {
       keep.push(...same);
       for (let i = same.length; i < tier.count; i++) starting.push(await this.appProcess(tier, env, identity));
     }
-    const leaving = this.state.apps.filter((a) => !keep.includes(a));
-    if (starting.length === 0 && leaving.length === 0 && this.desired.some((p) => p.name === "haproxy")) return;
     if (starting.length > 0) {
       this.progress(`starting ${starting.map((s) => s.app.name).join(", ")}`);
       await this.apply([...this.desired, ...starting.map((s) => s.spec)]);
-      await Promise.all(starting.map(({ app }) => app.port === null
-        ? this.waitAlive(app.name)
-        : waitFor(`${app.name} (127.0.0.1:${app.port})`, () => httpReady(`http://127.0.0.1:${app.port}${HEALTH_CHECK_PATH}`), 120_000, this.logHint(app.name))));
+      try {
+        await Promise.all(starting.map(({ app }) => app.port === null
+          ? this.waitAlive(app.name)
+          : waitFor(`${app.name} (127.0.0.1:${app.port})`, () => httpReady(`http://127.0.0.1:${app.port}${HEALTH_CHECK_PATH}`), 120_000, this.logHint(app.name))));
+      } catch (err) {
+        await this.stopStarted({ keep, starting }).catch(() => undefined);
+        throw err;
+      }
     }
+    return { keep, starting };
+  }
+
+  /**
+   * Reloads the front door with the started processes in place of the old ones; the old ones drain and stop. If the
+   * front door cannot take them, the old processes go on serving and the new ones stop, so a second try starts clean.
+   */
+  private async serveTiers(topology: Topology, { keep, starting }: TierSwitch): Promise<void> {
+    const leaving = this.state.apps.filter((a) => !keep.includes(a));
+    if (starting.length === 0 && leaving.length === 0 && this.desired.some((p) => p.name === "haproxy")) return;
     const serving = [...keep, ...starting.map((s) => s.app)];
     try {
       await this.frontDoor(topology, serving);
     } catch (err) {
-      // The old processes still serve: the new ones go, so a second try starts clean.
-      const started = new Set(starting.map((s) => s.app.name));
-      await this.apply(this.desired.filter((p) => !started.has(p.name))).catch(() => undefined);
+      await this.stopStarted({ keep, starting }).catch(() => undefined);
       throw err;
     }
     this.state.apps = serving;
@@ -535,6 +514,12 @@ export class LocalStage {
       await this.apply(this.desired.filter((p) => !gone.has(p.name)));
     }
     await this.save();
+  }
+
+  private async stopStarted({ starting }: TierSwitch): Promise<void> {
+    if (starting.length === 0) return;
+    const started = new Set(starting.map((s) => s.app.name));
+    await this.apply(this.desired.filter((p) => !started.has(p.name)));
   }
 
   private identity(tier: TierForm, env: Record<string, string>): string {
