@@ -3,6 +3,7 @@
  * --json document, and its report opened in headless Chromium.
  */
 import { expect } from "chai";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,6 +50,29 @@ describe("scale loadtest against a running service", function () {
     expect(s.latencyMs.p99).to.be.at.most(s.latencyMs.max);
     // Progress went to stderr, once a second; a quiet machine serves thousands a second ("1,234 req/s").
     expect(run.stderr).to.match(/\b\d+s +[\d,]+ req\/s +p99 +[\d.]+ ms +errors \d+/);
+  });
+
+  it("stops at Ctrl-C and still prints the summary of what ran", async () => {
+    const child = spawn("bin/scale", ["loadtest", "--url", url, "--duration", "60s", "--rate", "100", "--items", "50", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    // Two seconds measured, then Ctrl-C.
+    const measuring = new Promise<void>((resolve) =>
+      child.stderr.on("data", (d) => {
+        stderr += d;
+        if (/\b2s +[\d,]+ req\/s/.test(stderr)) resolve();
+      }),
+    );
+    await Promise.race([measuring, exited]);
+    child.kill("SIGINT");
+    expect(await exited, stderr).to.equal(0);
+    expect(stderr).to.include("SIGINT: stopping the load");
+    const s = JSON.parse(stdout) as { seconds: number; requests: number };
+    // Far short of the 60 s asked for, and what ran is counted: about 100 a second.
+    expect(s.seconds).to.be.within(2, 20);
+    expect(s.requests).to.be.within(s.seconds * 100 - 60, s.seconds * 100 + 10);
   });
 
   it("keeps to a fixed rate and says what it scheduled", async () => {
