@@ -7,10 +7,11 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { mkdtemp, rm, cp, mkdir, writeFile } from "node:fs/promises";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "../../local/servers.ts";
 
 const run = promisify(execFile);
 
@@ -20,17 +21,8 @@ process.once("exit", () => {
   for (const proc of live) proc.kill("SIGKILL");
 });
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
+// A free TCP port on 127.0.0.1: the local stages' own helper, re-exported for the tests' servers.
+export { freePort };
 
 async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, proc?: ChildProcess) {
   const deadline = Date.now() + timeoutMs;
