@@ -192,6 +192,11 @@ export class LocalStage {
       await this.openMove();
       const i = this.state.interrupted;
       if (!i) throw new LocalUsageError(`no move stopped in ${this.dir}: there is nothing to clean up (\`${this.command("status")}\` shows the stage)`);
+      if (i.switched)
+        throw new LocalUsageError(
+          `the move ${i.from}→${i.to} stopped after the servers switched to the new database (writes may have landed there), ` +
+            `so it cannot be undone: \`${this.command("move --resume")}\` finishes it; then move back to stage ${i.from} if that is where it should be`,
+        );
       const steps: MoveStep[] = [];
       const timed = async (name: string, fn: () => Promise<void>) => {
         const started = performance.now();
@@ -260,6 +265,7 @@ export class LocalStage {
 
   private async moveLocked(to: number, opts: MoveOptions, resuming: boolean): Promise<MoveDocument> {
     const from = this.state.stage;
+    const earlier = resuming ? this.state.interrupted : undefined;
     const steps: MoveStep[] = [];
     let writeUnavailableSeconds = 0;
     const record = (s: MoveStep) => {
@@ -272,8 +278,14 @@ export class LocalStage {
       const a = this.state.stage;
       const b = a < to ? a + 1 : a - 1;
       const label = (name: string) => `${a}→${b}: ${name}`;
+      const pending = journal.state.load();
+      const unfinished = resuming && pending !== undefined && pending.phase !== "done" && pending.phase !== "aborted";
+      // A resume after a data move that finished (a later step stopped): the data is on the new side already.
+      const moved = earlier?.switched === true && earlier.from === a && earlier.to === b && !unfinished;
+      // Set once the servers use the new database: from then on only going forward keeps every write.
+      let switched = moved;
       const stopped = async (step: string, err: unknown) => {
-        this.state.interrupted = { from: a, to: b, target: to, step, error: (err as Error).message };
+        this.state.interrupted = { from: a, to: b, target: to, step, error: (err as Error).message, ...(switched ? { switched } : {}) };
         await this.save();
         return new Error(
           `${label(step)} stopped: ${(err as Error).message}; the endpoint serves from stage ${a}: ` +
@@ -308,10 +320,8 @@ export class LocalStage {
         await this.switchTiers(after);
       };
       const serving = () => checkServing(this.state.endpoint, secretsFolder(this.dir));
-      if (newDb.name !== oldDb.name) {
+      if (newDb.name !== oldDb.name && !moved) {
         const started = performance.now();
-        const pending = journal.state.load();
-        const unfinished = resuming && pending !== undefined && pending.phase !== "done" && pending.phase !== "aborted";
         try {
           opts.signal?.throwIfAborted();
           const result = await mover({
@@ -320,13 +330,15 @@ export class LocalStage {
             journal, resume: unfinished,
             ...(opts.signal ? { signal: opts.signal } : {}),
           });
+          switched = true;
           journal.state.clear();
           writeUnavailableSeconds += result.writeUnavailableSeconds;
         } catch (err) {
+          if ((err as { serving?: string }).serving === "target") switched = true;
           record({ name: label("data move"), status: "failed", seconds: secondsSince(started) });
           throw await stopped("data move", err);
         }
-      } else {
+      } else if (!moved) {
         await timed("switch tiers", switchServers);
       }
       await timed("verify", serving);

@@ -44,7 +44,15 @@ export interface LocalState {
   components: ComponentView[];
   running: boolean;
   /** A move that did not finish: where it stopped. */
-  interrupted?: { from: number; to: number; target: number; step: string; error: string };
+  interrupted?: {
+    from: number;
+    to: number;
+    target: number;
+    step: string;
+    error: string;
+    /** The servers had switched to the new database: the move can only be resumed, not undone. */
+    switched?: boolean;
+  };
 }
 
 export const localPaths = (dir: string) => ({

@@ -122,4 +122,23 @@ describe("scale local move: stopped mid data move, then resumed or cleaned up", 
     expect(down.steps.map((s) => s.name)).to.include("1→0: data: seed");
     for (const [id, content] of written) expect(await read(up.endpoint, id)).to.equal(content);
   });
+
+  it("after the servers switched, refuses --abort (it would strand writes on the new database) and --resume finishes", async () => {
+    const err = await moveStoppedAfter(dir, 1, "cleanup");
+    expect(err.message).to.match(/0→1: verify stopped/);
+    expect((await readState(dir))?.interrupted).to.include({ step: "verify", switched: true });
+    // Written on the new database while the move is stopped: an undo to the box's database would lose it.
+    written.set(await write(up.endpoint, token, "after the switch"), "after the switch");
+
+    const refused = await localRun("move", "--abort", "--dir", dir);
+    expect(refused.exit).to.equal(2);
+    expect(said(refused)).to.match(/cannot be undone/).and.match(/--resume/);
+
+    const doc = await local<MoveDoc>("move", "--resume", "--dir", dir);
+    expect([doc.from, doc.to]).to.deep.equal([0, 1]);
+    // The data move is not done again: it finished before the stop.
+    expect(doc.steps.map((s) => s.name)).to.deep.equal(["0→1: expand", "0→1: verify", "0→1: contract"]);
+    expect((await readState(dir))?.stage).to.equal(1);
+    for (const [id, content] of written) expect(await read(up.endpoint, id)).to.equal(content);
+  });
 });
