@@ -10,6 +10,7 @@ import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import type { ProcessSpec } from "./supervisor.ts";
 import { httpStatus, tcpAnswers } from "../runbooks/lib/probes.ts";
+import { HEALTH_CHECK } from "../runtime/servers.ts";
 
 const run = promisify(execFile);
 
@@ -174,7 +175,8 @@ export function haproxyConfig(door: FrontDoor, healthPath: string): string {
     "  balance roundrobin",
     `  option httpchk GET ${healthPath}`,
     "  http-check expect status 200",
-    "  default-server check inter 1s fall 2 rise 1",
+    // The stack's thresholds; checks a second apart instead of 15, so a local move or deploy waits seconds, not minutes.
+    `  default-server check inter 1s fall ${HEALTH_CHECK.unhealthyThreshold} rise ${HEALTH_CHECK.healthyThreshold}`,
     "  retry-on conn-failure",
     "  option redispatch 1",
     ...(door.servers[tier] ?? []).map((s) => `  server ${s.name} 127.0.0.1:${s.port}`),

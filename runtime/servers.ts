@@ -24,6 +24,11 @@ export const APP_PORT = 8080;
 
 /** What health checks ask: ready means the database (and the cache, when there is one) answer. */
 export const HEALTH_CHECK_PATH = "/readyz";
+/**
+ * How the load balancer judges a server on HEALTH_CHECK_PATH: checks this many seconds apart, this many answers in a
+ * row to come into service, this many failures to leave it (the local stages' HAProxy checks on the same thresholds).
+ */
+export const HEALTH_CHECK = { intervalSeconds: 15, healthyThreshold: 2, unhealthyThreshold: 3 } as const;
 
 /** The application's database and the user the service connects as (created by the migration step). */
 export const DATABASE_NAME = "app";

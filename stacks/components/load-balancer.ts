@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { APP_PORT, HEALTH_CHECK_PATH } from "../../runtime/servers.ts";
+import { APP_PORT, HEALTH_CHECK, HEALTH_CHECK_PATH } from "../../runtime/servers.ts";
 
 /** Arguments of the LoadBalancer component. */
 export interface LoadBalancerArgs {
@@ -85,7 +85,10 @@ export class LoadBalancer extends pulumi.ComponentResource {
       // The tier whose servers it holds: what a deploy or an on-call search looks the group up by.
       tags: { "scale:tier": tier },
       vpcId: args.vpcId, port: APP_PORT, protocol: "HTTP", targetType: "instance", deregistrationDelay: 30,
-      healthCheck: { path: args.healthCheckPath ?? HEALTH_CHECK_PATH, matcher: "200", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
+      healthCheck: {
+        path: args.healthCheckPath ?? HEALTH_CHECK_PATH, matcher: "200", interval: HEALTH_CHECK.intervalSeconds,
+        healthyThreshold: HEALTH_CHECK.healthyThreshold, unhealthyThreshold: HEALTH_CHECK.unhealthyThreshold,
+      },
     }, { parent: this });
   }
 }
