@@ -160,6 +160,8 @@ export class MoveRig {
               continue;
             }
             report.violations.push(`${content}: ${res.status} ${"error" in res ? res.error : await (res as Response).text()}`);
+            // Not a tight loop against a front door that fails at once.
+            await new Promise((r) => setTimeout(r, 50));
             break;
           }
         }
@@ -184,6 +186,9 @@ export class MoveRig {
   }
 
   async stop(): Promise<void> {
+    // A test that failed mid-move never called stopLoad: its writers must not go on against servers being stopped.
+    this.stopping = true;
+    await Promise.race([this.load?.catch(() => undefined), new Promise((r) => setTimeout(r, 20_000).unref())]);
     for (const p of this.apps) p.proc.kill("SIGKILL");
     await this.front.close().catch(() => undefined);
     await Promise.all([this.source?.stop(), this.target?.stop()]);
