@@ -4,12 +4,13 @@ import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { Deps } from "./wiring.ts";
 import type { AppEnv } from "./http/env.ts";
-import { observe, requestLog } from "./http/observe.ts";
+import { observe, requestLog, requestRecorder } from "./http/observe.ts";
+import { answerFromMemoryFirst } from "./http/front.ts";
 import { rateLimit } from "./http/rate-limit.ts";
 import { AppError, problem, toProblem } from "./http/problem.ts";
 import { userRoutes } from "./users/user.routes.ts";
 import { sessionRoutes } from "./sessions/session.routes.ts";
-import { itemRoutes, userItemRoutes } from "./items/item.routes.ts";
+import { itemMemoryRead, itemRoutes, userItemRoutes } from "./items/item.routes.ts";
 import { createItemService } from "./items/item.service.ts";
 import { healthRoutes } from "./health/health.routes.ts";
 import { adminRoutes } from "./cache/admin.routes.ts";
@@ -69,6 +70,8 @@ export function createApp(deps: Deps) {
     else if (p.status >= 500) log.warn({ code: p.code }, p.detail);
     return problem(c, p.status, p.code, p.detail, p.headers);
   });
+  // With a per-client limiter every API request must be counted by it, so every read is routed through it.
+  if (!deps.limiter) app.fetch = answerFromMemoryFirst(app.fetch, itemMemoryRead(items), requestRecorder(deps));
   return app;
 }
 

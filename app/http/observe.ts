@@ -33,19 +33,34 @@ const stamped = new WeakSet<Response>();
  * A response with its headers in one plain object, X-Request-Id among them. @hono/node-server writes such a response
  * straight to the socket; c.header() would build a WHATWG Headers object (and its validation) for every request.
  */
-export function directResponse(c: Context<AppEnv>, body: string | null, status: number, headers: Record<string, string>): Response {
-  headers["X-Request-Id"] = c.get("requestId");
+export function stampedResponse(requestId: string, body: string | null, status: number, headers: Record<string, string>): Response {
+  headers["X-Request-Id"] = requestId;
   const res = new Response(body, { status, headers });
   stamped.add(res);
   return res;
 }
 
-export function observe(deps: Pick<Deps, "logger" | "metrics">) {
+/** The incoming X-Request-Id when it is well-formed (a proxy's or the client's), a new one otherwise. */
+export const requestIdFrom = (incoming: string | null | undefined) => (incoming && INCOMING_ID.test(incoming) ? incoming : newRequestId());
+
+export type RecordRequest = (method: string, path: string, route: string, status: number, started: number, requestId: string) => void;
+
+/** What every request leaves behind, routed or not: its metrics series and, at info, one log line. */
+export function requestRecorder(deps: Pick<Deps, "logger" | "metrics">): RecordRequest {
   const { requests } = deps.metrics;
+  const { logger } = deps;
+  return (method, path, route, status, started, requestId) => {
+    const seconds = (performance.now() - started) / 1000;
+    requests.of(method, route, status).record(seconds);
+    if (logger.isLevelEnabled("info")) logger.info({ reqId: requestId, method, path, route, status, ms: Math.round(seconds * 1e4) / 10 }, "request");
+  };
+}
+
+export function observe(deps: Pick<Deps, "logger" | "metrics">) {
+  const record = requestRecorder(deps);
   return async function observeRequest(c: Context<AppEnv>, next: Next) {
     const started = performance.now();
-    const incoming = c.req.header("x-request-id");
-    const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : newRequestId();
+    const requestId = requestIdFrom(c.req.header("x-request-id"));
     c.set("requestId", requestId);
     c.set("logger", deps.logger);
     await next();
@@ -55,8 +70,6 @@ export function observe(deps: Pick<Deps, "logger" | "metrics">) {
     const status = res.status;
     // The matched route pattern, not the raw path, keeps label cardinality bounded.
     const route = status === 404 && !c.error ? "unmatched" : routePath(c);
-    const seconds = (performance.now() - started) / 1000;
-    requests.of(c.req.method, route, status).record(seconds);
-    if (deps.logger.isLevelEnabled("info")) requestLog(c).info({ method: c.req.method, path: c.req.path, route, status, ms: Math.round(seconds * 1e4) / 10 }, "request");
+    record(c.req.method, c.req.path, route, status, started, requestId);
   };
 }

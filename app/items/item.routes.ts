@@ -5,8 +5,9 @@ import type { Deps } from "../wiring.ts";
 import type { AppEnv } from "../http/env.ts";
 import { jsonBody, describeIssues } from "../http/json-body.ts";
 import { AppError } from "../http/problem.ts";
-import { requireSession, optionalSession, presentedToken, readOptionalSession } from "../sessions/auth.ts";
-import { directResponse } from "../http/observe.ts";
+import { requireSession, optionalSession, presentedToken, readOptionalSession, SESSION_COOKIE } from "../sessions/auth.ts";
+import { stampedResponse } from "../http/observe.ts";
+import type { HeaderOf, MemoryRead } from "../http/front.ts";
 import { archivedMonthOf } from "../archive/archived-months.ts";
 import type { ItemService } from "./item.service.ts";
 
@@ -45,11 +46,32 @@ const etagOf = (version: number) => `"${version}"`;
 /** If-None-Match: a list of (weak or strong) tags, or `*`. */
 const matchesEtag = (header: string, etag: string) => header.split(",").some((t) => t.trim().replace(/^W\//, "") === etag || t.trim() === "*");
 
-function itemResponse(c: Context<AppEnv>, item: { version: number; json: string }, cache: string): Response {
+function itemResponse(item: { version: number; json: string }, cache: string, ifNoneMatch: string | undefined, requestId: string): Response {
   const etag = etagOf(item.version);
-  const inm = c.req.header("if-none-match");
-  if (inm && matchesEtag(inm, etag)) return directResponse(c, null, 304, { ETag: etag, "X-Cache": cache });
-  return directResponse(c, item.json, 200, { "Content-Type": "application/json", ETag: etag, "X-Cache": cache });
+  if (ifNoneMatch && matchesEtag(ifNoneMatch, etag)) return stampedResponse(requestId, null, 304, { ETag: etag, "X-Cache": cache });
+  return stampedResponse(requestId, item.json, 200, { "Content-Type": "application/json", ETag: etag, "X-Cache": cache });
+}
+
+const answer = (c: Context<AppEnv>, item: { version: number; json: string }, cache: string) =>
+  itemResponse(item, cache, c.req.header("if-none-match"), c.get("requestId"));
+
+/** A request that may carry a session (a bearer token, or a cookie that may be the session's) is read with it. */
+const mayHaveSession = (header: HeaderOf) => header("authorization") !== undefined || (header("cookie")?.includes(`${SESSION_COOKIE}=`) ?? false);
+
+/**
+ * The anonymous read of an item memory holds, answered before routing (http/front.ts): the same response the GET
+ * route gives it. Anything else (a session, an unknown id format, an item memory does not hold) is routed.
+ */
+export function itemMemoryRead(service: Pick<ItemService, "peek">): MemoryRead {
+  return {
+    route: "/v1/items/:id",
+    prefix: "/v1/items/",
+    answer(id, header, requestId) {
+      if (!ID.test(id) || mayHaveSession(header)) return undefined;
+      const known = service.peek(id);
+      return known?.item ? itemResponse(known.item, known.cache, header("if-none-match"), requestId) : undefined;
+    },
+  };
 }
 
 export function itemRoutes(deps: Deps, service: ItemService) {
@@ -62,7 +84,7 @@ export function itemRoutes(deps: Deps, service: ItemService) {
       if (month) throw new AppError(410, "archived", `items from ${month} moved to the archive (the data warehouse); the service no longer serves them`);
       throw new AppError(404, "not-found", `no item with id ${id}`, { "X-Cache": cache });
     }
-    return itemResponse(c, item, cache);
+    return answer(c, item, cache);
   };
   return new Hono<AppEnv>()
     .post("/", auth, jsonBody(contentBody), async (c) => {
@@ -77,14 +99,14 @@ export function itemRoutes(deps: Deps, service: ItemService) {
       c.header("Location", `/v1/items/${item.id}`);
       return c.json(item, 201);
     })
-    // The hot path: the session read inline rather than as a middleware layer, the headers passed in one object
-    // with the body (see directResponse), and the 410 check of the archive only on a miss.
-    // Most reads are anonymous and answered from memory: those return without a promise.
+    // The read: the session read inline rather than as a middleware layer, the headers passed in one object with
+    // the body (see stampedResponse), and the 410 check of the archive only on a miss. Anonymous reads memory can
+    // answer are mostly answered before routing (itemMemoryRead); here they return without a promise.
     .get("/:id", (c) => {
       const id = checkId((c.req.param("id") ?? ""));
       if (!presentedToken(c)) {
         const known = service.peek(id);
-        if (known?.item) return itemResponse(c, known.item, known.cache);
+        if (known?.item) return answer(c, known.item, known.cache);
       }
       return readItem(c, id);
     })
