@@ -90,9 +90,13 @@ const envSchema = z.object({
    */
   TRUST_PROXY: z.preprocess((v) => (v === "true" ? "1" : v === "false" ? "0" : v), intFrom(0, 10).default(0)),
   CACHE_TTL_SECONDS: intFrom(1, 86_400 * 7).default(300),
-  /** In-process L1 in front of Redis: entry lifetime (0 turns L1 off), and its bounds. */
-  CACHE_L1_TTL_MS: intFrom(0, 60_000).default(1000),
-  CACHE_L1_MAX_ENTRIES: intFrom(1, 10_000_000).default(10_000),
+  /**
+   * In-process L1 in front of Redis: entry lifetime (0 turns L1 off; never longer than CACHE_TTL_SECONDS), and its
+   * bounds. Writes reach every L1 through the invalidation feed, and L1 is off while that feed is down or silent, so
+   * the lifetime bounds memory and a lost message, not ordinary staleness.
+   */
+  CACHE_L1_TTL_MS: intFrom(0, 3_600_000).default(30_000),
+  CACHE_L1_MAX_ENTRIES: intFrom(1, 10_000_000).default(50_000),
   CACHE_L1_MAX_MB: intFrom(1, 65_536).default(64),
   /** How long a 404 is remembered (0: not at all). */
   CACHE_NEGATIVE_TTL_SECONDS: intFrom(0, 3600).default(5),

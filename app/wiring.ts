@@ -214,9 +214,10 @@ export async function buildDeps(config: Config, opts: WiringOptions = {}): Promi
     if (perMinute > 0) limiter = createRedisRateLimiter(redis, { prefix, perMinute });
     readiness.cache = () => cache.ping();
     if (config.CACHE_L1_TTL_MS > 0) {
-      l1 = new L1Cache({ ttlMs: config.CACHE_L1_TTL_MS, maxEntries: config.CACHE_L1_MAX_ENTRIES, maxBytes: config.CACHE_L1_MAX_MB * 1024 * 1024 });
-      const sub = await subscribeInvalidations(redis, invalidationChannel(prefix), l1, logger);
-      closers.unshift(async () => sub.disconnect());
+      const ttlMs = Math.min(config.CACHE_L1_TTL_MS, config.CACHE_TTL_SECONDS * 1000);
+      l1 = new L1Cache({ ttlMs, maxEntries: config.CACHE_L1_MAX_ENTRIES, maxBytes: config.CACHE_L1_MAX_MB * 1024 * 1024 });
+      const feed = await subscribeInvalidations(redis, invalidationChannel(prefix), l1, logger);
+      closers.unshift(() => feed.close());
     }
     closers.unshift(async () => {
       await redis.quit().catch(() => redis.disconnect());

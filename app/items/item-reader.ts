@@ -52,14 +52,14 @@ export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" 
     return floor === undefined || atLeast(hit, floor);
   }
 
-  async function fromDatabase(id: string, ctx: ReadContext, cacheUp: boolean): Promise<ReadResult> {
+  async function fromDatabase(id: string, ctx: ReadContext, cacheUp: boolean, epoch: number): Promise<ReadResult> {
     metrics.dbReads.inc();
     const item = await items.findById(id, ctx);
     // Serialised once: the cache stores and the response sends these same bytes.
     const cached = item ? { version: item.version, json: JSON.stringify(item) } : null;
     if (cacheUp) {
       if (item) {
-        if (cached && (await cache.set(item, cached.json).catch(() => false))) l1?.set(id, cached);
+        if (cached && (await cache.set(item, cached.json).catch(() => false))) l1?.set(id, cached, epoch);
       } else if (opts.negativeTtlMs > 0) {
         await cache.setAbsent(id, opts.negativeTtlMs).catch(() => undefined);
       }
@@ -68,13 +68,13 @@ export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" 
   }
 
   /** Another process holds the fill lease: poll the cache until it has filled it, for at most fillWaitMs. */
-  async function awaitFill(id: string, own: number | undefined): Promise<ReadResult | null> {
+  async function awaitFill(id: string, own: number | undefined, epoch: number): Promise<ReadResult | null> {
     const deadline = Date.now() + opts.fillWaitMs;
     while (Date.now() < deadline) {
       await sleep(FILL_POLL_MS);
       const hit = await cache.get(id).catch(() => null);
       if (hit !== null && fresh(id, hit, own)) {
-        l1?.set(id, hit);
+        l1?.set(id, hit, epoch);
         return { item: hit === ABSENT ? null : hit, cache: "hit" };
       }
     }
@@ -82,25 +82,26 @@ export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" 
   }
 
   async function load(id: string, ctx: ReadContext, own: number | undefined): Promise<ReadResult> {
+    const epoch = l1?.epoch ?? 0;
     let cacheUp = true;
     try {
       const hit = await cache.get(id);
       if (hit !== null && fresh(id, hit, own)) {
-        l1?.set(id, hit);
+        l1?.set(id, hit, epoch);
         return { item: hit === ABSENT ? null : hit, cache: "hit" };
       }
     } catch {
       cacheUp = false;
     }
-    if (!cacheUp) return fromDatabase(id, ctx, false);
+    if (!cacheUp) return fromDatabase(id, ctx, false, epoch);
     // null: the lease could not be asked (Redis just went away); read the database rather than wait on nothing.
     const leased = await cache.lease(id, opts.leaseMs).catch(() => null);
     if (leased === false) {
-      const filled = await awaitFill(id, own);
+      const filled = await awaitFill(id, own, epoch);
       if (filled) return filled;
     }
     try {
-      return await fromDatabase(id, ctx, true);
+      return await fromDatabase(id, ctx, true, epoch);
     } finally {
       if (leased) void cache.release(id).catch(() => undefined);
     }
