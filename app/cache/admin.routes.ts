@@ -23,8 +23,9 @@ export function adminRoutes(deps: Pick<Deps, "cache" | "items" | "logger" | "l1"
     })
     .post("/cache/flush", async (c) => {
       const removed = await deps.cache.flush();
-      // Other processes' L1 entries end within their TTL (about a second); this one's go now.
-      deps.l1?.clear();
+      // Every process's L1 (this one's too) is emptied by the flush's message on the invalidation channel; this
+      // one's is emptied here as well, so the answer is not sent before its own L1 is empty.
+      deps.l1?.flush();
       requestLog(c).warn({ removed }, "item cache flushed by admin");
       return c.json({ removed });
     })

@@ -12,6 +12,7 @@ import { LRUCache } from "lru-cache";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { ABSENT, type CachedItem } from "../ports.ts";
+import { FLUSH_MESSAGE } from "./redis-item-cache.ts";
 
 /** json null: an invalidation marker, "nothing below this version". */
 type Entry = CachedItem | { version: number; json: null } | typeof ABSENT;
@@ -75,6 +76,11 @@ export class L1Cache {
   /** The feed is down or silent: forget everything and answer nothing until it is back. */
   suspend(): void {
     this.live = false;
+    this.flush();
+  }
+
+  /** The shared cache was flushed: forget everything, including values being read from it right now. */
+  flush(): void {
     this.suspensions++;
     this.lru.clear();
   }
@@ -86,10 +92,6 @@ export class L1Cache {
 
   get isLive(): boolean {
     return this.live;
-  }
-
-  clear(): void {
-    this.lru.clear();
   }
 
   get size(): number {
@@ -137,6 +139,7 @@ export async function subscribeInvalidations(redis: Redis, channel: string, l1: 
     );
   });
   sub.on("message", (_channel: string, message: string) => {
+    if (message === FLUSH_MESSAGE) return l1.flush();
     const space = message.lastIndexOf(" ");
     const version = Number(message.slice(space + 1));
     if (space > 0 && Number.isSafeInteger(version)) l1.invalidate(message.slice(0, space), version);

@@ -10,6 +10,9 @@ import { ABSENT_ENTRY, DELETED, decodeItem, encodeItem, jitteredTtlMs } from "./
 /** The pub/sub channel carrying "<id> <minVersion>" for each invalidation (L1 listens to it). */
 export const invalidationChannel = (prefix: string) => `${prefix}item-invalidations`;
 
+/** The message on that channel after a flush: every L1 forgets everything. */
+export const FLUSH_MESSAGE = "*";
+
 // Same rules as cache-rules.ts maySet/mayMark.
 const VERSION_OF = `local function ver(cur) return tonumber(string.match(cur, '^[VT](%d+)')) or 0 end`;
 const SET_IF_NEWER = `${VERSION_OF}
@@ -75,6 +78,7 @@ export function createRedisItemCache(redis: Redis, opts: { prefix: string; ttlSe
         cursor = next;
         if (keys.length) removed += await r.unlink(...keys);
       } while (cursor !== "0");
+      await r.publish(channel, FLUSH_MESSAGE);
       return removed;
     },
     async ping() {

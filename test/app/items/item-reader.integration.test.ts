@@ -193,6 +193,21 @@ describe("item reads across two app instances on one Redis", function () {
     }
   });
 
+  it("a flush of the shared cache on one instance empties the other's L1 too", async () => {
+    const u = await newUser(a.app);
+    const item = await createItem(a.app, u.auth, "flushed");
+    await b.app.request(`/v1/items/${item.id}`);
+    expect((await b.app.request(`/v1/items/${item.id}`)).headers.get("x-cache")).to.equal("l1");
+    await a.deps.cache.flush();
+    const deadline = Date.now() + 2_000;
+    let answeredBy = (await b.app.request(`/v1/items/${item.id}`)).headers.get("x-cache");
+    while (answeredBy === "l1" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      answeredBy = (await b.app.request(`/v1/items/${item.id}`)).headers.get("x-cache");
+    }
+    expect(answeredBy, "B's L1 still answers after the flush").to.equal("miss");
+  });
+
   it("a write on one instance is not served from the other's L1", async () => {
     const u = await newUser(a.app);
     const item = await createItem(a.app, u.auth, "v1");
