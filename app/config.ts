@@ -95,7 +95,7 @@ const envSchema = z.object({
    * bounds. Writes reach every L1 through the invalidation feed, and L1 is off while that feed is down or silent, so
    * the lifetime bounds memory and a lost message, not ordinary staleness.
    */
-  CACHE_L1_TTL_MS: intFrom(0, 3_600_000).default(30_000),
+  CACHE_L1_TTL_MS: intFrom(0, 3_600_000).default(300_000),
   CACHE_L1_MAX_ENTRIES: intFrom(1, 10_000_000).default(50_000),
   CACHE_L1_MAX_MB: intFrom(1, 65_536).default(64),
   /** How long a 404 is remembered (0: not at all). */
