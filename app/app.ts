@@ -5,8 +5,8 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import type { Deps } from "./wiring.ts";
 import type { AppEnv } from "./http/env.ts";
 import { observe, requestLog, requestRecorder } from "./http/observe.ts";
-import { answerFromMemoryFirst } from "./http/front.ts";
-import { rateLimit } from "./http/rate-limit.ts";
+import { answerFromMemoryFirst, type HeaderOf } from "./http/front.ts";
+import { clientAddressOf, rateLimit } from "./http/rate-limit.ts";
 import { AppError, problem, toProblem } from "./http/problem.ts";
 import { userRoutes } from "./users/user.routes.ts";
 import { sessionRoutes } from "./sessions/session.routes.ts";
@@ -70,8 +70,11 @@ export function createApp(deps: Deps) {
     else if (p.status >= 500) log.warn({ code: p.code }, p.detail);
     return problem(c, p.status, p.code, p.detail, p.headers);
   });
-  // With a per-client limiter every API request must be counted by it, so every read is routed through it.
-  if (!deps.limiter) app.fetch = answerFromMemoryFirst(app.fetch, itemMemoryRead(items), requestRecorder(deps));
+  // With a per-client limiter a read is answered here only when the limiter can count it in memory.
+  const { limiter } = deps;
+  const hops = deps.config.TRUST_PROXY;
+  const admit = limiter ? (header: HeaderOf, peer: () => string | undefined) => limiter.admit(clientAddressOf(header("x-forwarded-for"), peer, hops)) === true : undefined;
+  app.fetch = answerFromMemoryFirst(app.fetch, itemMemoryRead(items), requestRecorder(deps), admit);
   return app;
 }
 

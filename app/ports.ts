@@ -155,4 +155,9 @@ export interface ItemCache {
 export interface RateLimiter {
   /** Count one request for a client in the current window. */
   hit(clientId: string): Promise<{ allowed: boolean; retryAfterSeconds: number }>;
+  /**
+   * The verdict this process can give without the shared store: true (counted and allowed), false (refused), or
+   * undefined (nothing counted: only hit() can decide).
+   */
+  admit(clientId: string): boolean | undefined;
 }

@@ -206,12 +206,20 @@ export async function buildDeps(config: Config, opts: WiringOptions = {}): Promi
     const tls = config.REDIS_TLS_CA_FILE ? { ca: readFileSync(config.REDIS_TLS_CA_FILE, "utf8") } : undefined;
     const redis = createRedisClient(config.REDIS_URL, onRedisError, tls);
     await redis.connect().catch(() => undefined); // starts degraded if Redis is down; it keeps reconnecting
+    // Closed after everything registered below (closers run newest first): the limiter's last flush still has Redis.
+    closers.unshift(async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    });
     const prefix = config.REDIS_KEY_PREFIX;
     cache = createRedisItemCache(redis, { prefix, ttlSeconds: config.CACHE_TTL_SECONDS });
     const redisSessions = createRedisSessionStore(redis, records, { prefix, ttlSeconds: config.SESSION_TTL_SECONDS });
     sessions = redisSessions;
     closers.unshift(async () => redisSessions.close?.());
-    if (perMinute > 0) limiter = createRedisRateLimiter(redis, { prefix, perMinute });
+    if (perMinute > 0) {
+      const redisLimiter = createRedisRateLimiter(redis, { prefix, perMinute, onError: (err) => onRedisError(err) });
+      limiter = redisLimiter;
+      closers.unshift(() => redisLimiter.close());
+    }
     readiness.cache = () => cache.ping();
     if (config.CACHE_L1_TTL_MS > 0) {
       const ttlMs = Math.min(config.CACHE_L1_TTL_MS, config.CACHE_TTL_SECONDS * 1000);
@@ -219,9 +227,6 @@ export async function buildDeps(config: Config, opts: WiringOptions = {}): Promi
       const feed = await subscribeInvalidations(redis, invalidationChannel(prefix), l1, logger);
       closers.unshift(() => feed.close());
     }
-    closers.unshift(async () => {
-      await redis.quit().catch(() => redis.disconnect());
-    });
   } else {
     cache = createMemoryItemCache({ ttlSeconds: config.CACHE_TTL_SECONDS });
     sessions = createDbSessionStore(records, { ttlSeconds: config.SESSION_TTL_SECONDS });

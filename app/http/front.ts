@@ -23,7 +23,13 @@ export interface MemoryRead {
 /** Hono's fetch: the execution context is only passed along. */
 type Fetch<X> = (request: Request, env?: unknown, executionCtx?: X) => Response | Promise<Response>;
 
-export function answerFromMemoryFirst<X>(routed: Fetch<X>, read: MemoryRead, record: RecordRequest): Fetch<X> {
+/**
+ * Whether the request may be answered here: with a per-client limiter, true only when the limiter counted it in
+ * memory; otherwise the request is routed, and the limiter's layer counts it there.
+ */
+export type AdmitHere = (header: HeaderOf, peer: () => string | undefined) => boolean;
+
+export function answerFromMemoryFirst<X>(routed: Fetch<X>, read: MemoryRead, record: RecordRequest, admit?: AdmitHere): Fetch<X> {
   const { prefix, route } = read;
   return (request, env, executionCtx) => {
     if (request.method !== "GET") return routed(request, env, executionCtx);
@@ -40,7 +46,7 @@ export function answerFromMemoryFirst<X>(routed: Fetch<X>, read: MemoryRead, rec
     const path = query < 0 ? target : target.slice(0, query);
     const requestId = requestIdFrom(header("x-request-id"));
     const res = read.answer(path.slice(prefix.length), header, requestId);
-    if (!res) return routed(request, env, executionCtx);
+    if (!res || (admit && !admit(header, () => incoming?.socket?.remoteAddress))) return routed(request, env, executionCtx);
     record("GET", path, route, res.status, started, requestId);
     return res;
   };

@@ -13,16 +13,23 @@ import { AppError } from "./problem.ts";
  * came through fewer proxies) gives its leftmost entry. 0 trusts no header: the socket's peer.
  */
 export function clientAddress(c: Context, trustedHops: number): string {
+  return clientAddressOf(c.req.header("x-forwarded-for"), () => {
+    try {
+      return getConnInfo(c).remote.address;
+    } catch {
+      return undefined; // in-process app.request() has no socket
+    }
+  }, trustedHops);
+}
+
+/** clientAddress from the X-Forwarded-For header and the socket's peer (asked only when the header does not say). */
+export function clientAddressOf(forwardedFor: string | undefined, peer: () => string | undefined, trustedHops: number): string {
   if (trustedHops > 0) {
-    const chain = c.req.header("x-forwarded-for")?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
+    const chain = forwardedFor?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
     const client = chain.length >= trustedHops ? chain[chain.length - trustedHops] : chain[0];
     if (client) return client;
   }
-  try {
-    return getConnInfo(c).remote.address ?? "unknown";
-  } catch {
-    return "unknown"; // in-process app.request() has no socket
-  }
+  return peer() ?? "unknown";
 }
 
 export function rateLimit(limiter: RateLimiter, opts: { trustedHops: number }) {

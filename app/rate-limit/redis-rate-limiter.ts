@@ -1,21 +1,28 @@
-/** Fixed one-minute windows per client in Redis, shared by every app server. */
+/**
+ * The rate limiter's counts in Redis, shared by every app server. Each process counts in memory and adds its counts in
+ * one pipeline per flush (batched-rate-limiter.ts), so a request below half its client's budget costs no round trip.
+ * A window's key expires by itself two windows on.
+ */
 import type { Redis } from "ioredis";
-import type { RateLimiter } from "../ports.ts";
+import { createBatchedRateLimiter, WINDOW_MS, type BatchedRateLimiter, type BatchedRateLimiterOptions, type CountStore } from "./batched-rate-limiter.ts";
 
-const WINDOW_MS = 60_000;
-// INCR and set the expiry on the first hit of a window, atomically; return the count and the time left.
-const HIT = `local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {n, redis.call('PTTL', KEYS[1])}`;
-
-export function createRedisRateLimiter(redis: Redis, opts: { prefix: string; perMinute: number }): RateLimiter {
-  redis.defineCommand("rateLimitHit", { numberOfKeys: 1, lua: HIT });
-  const r = redis as Redis & { rateLimitHit(key: string, windowMs: number): Promise<[number, number]> };
-  return {
-    async hit(clientId) {
-      const window = Math.floor(Date.now() / WINDOW_MS);
-      const [count, pttl] = await r.rateLimitHit(`${opts.prefix}rl:${window}:${clientId}`, WINDOW_MS);
-      return { allowed: count <= opts.perMinute, retryAfterSeconds: Math.max(1, Math.ceil(pttl / 1000)) };
+export function createRedisRateLimiter(redis: Redis, opts: BatchedRateLimiterOptions & { prefix: string }): BatchedRateLimiter {
+  const keyOf = (window: number, client: string) => `${opts.prefix}rl:${window}:${client}`;
+  const store: CountStore = {
+    async add(window, rows) {
+      const batch = redis.multi();
+      for (const [client, hits] of rows) batch.incrby(keyOf(window, client), hits).pexpire(keyOf(window, client), 2 * WINDOW_MS);
+      const results = await batch.exec();
+      const failed = results?.find(([err]) => err)?.[0];
+      if (!results || failed) throw failed ?? new Error("the rate-limit counts were not added (transaction discarded)");
     },
+    async totals(window, clients) {
+      const values = await redis.mget(clients.map((c) => keyOf(window, c)));
+      const totals = new Map<string, number>();
+      clients.forEach((c, i) => values[i] != null && totals.set(c, Number(values[i])));
+      return totals;
+    },
+    async sweep() {},
   };
+  return createBatchedRateLimiter(store, opts);
 }

@@ -4,14 +4,14 @@
  * memory does not hold. What it answers is recorded once, under the route's own name.
  */
 import { expect } from "chai";
-import { answerFromMemoryFirst } from "../../../app/http/front.ts";
+import { answerFromMemoryFirst, type AdmitHere } from "../../../app/http/front.ts";
 import { itemMemoryRead } from "../../../app/items/item.routes.ts";
 import type { ReadResult } from "../../../app/items/item-reader.ts";
 
 const ID = "0190abcd-0000-7000-8000-00000000beef";
 const held: ReadResult = { item: { version: 3, json: `{"id":"${ID}","version":3}` }, cache: "l1" };
 
-function front(memory: Map<string, ReadResult>) {
+function front(memory: Map<string, ReadResult>, admit?: AdmitHere) {
   const routed: string[] = [];
   const recorded: Array<{ method: string; path: string; route: string; status: number; requestId: string }> = [];
   const fetch = answerFromMemoryFirst(
@@ -21,6 +21,7 @@ function front(memory: Map<string, ReadResult>) {
     },
     itemMemoryRead({ peek: (id) => memory.get(id) }),
     (method, path, route, status, _started, requestId) => recorded.push({ method, path, route, status, requestId }),
+    admit,
   );
   const send = (path: string, init?: RequestInit) => fetch(new Request(`http://localhost${path}`, init)) as Response;
   /** As @hono/node-server calls it: the raw request beside the Request, which the front reads instead. */
@@ -74,5 +75,21 @@ describe("the front: reads answered from memory before routing", () => {
     expect(f.sendRaw(`/v1/items/${ID}`, { authorization: "Bearer abc" }).status).to.equal(299);
     expect(f.sendRaw(`/v1/items/${ID}`, { cookie: "sid=abc" }).status).to.equal(299);
     expect(f.recorded.map((r) => r.path)).to.deep.equal([`/v1/items/${ID}`]);
+  });
+
+  it("with a limiter, answers only what the limiter admits here, and asks it only about what memory holds", () => {
+    const asked: Array<string | undefined> = [];
+    let verdict = true;
+    const f = front(new Map([[ID, held]]), (header, peer) => {
+      asked.push(`${header("x-forwarded-for")} ${peer()}`);
+      return verdict;
+    });
+    expect(f.send(`/v1/items/${ID}`, { headers: { "x-forwarded-for": "203.0.113.9" } }).status).to.equal(200);
+    verdict = false;
+    expect(f.send(`/v1/items/${ID}`, { headers: { "x-forwarded-for": "203.0.113.9" } }).status).to.equal(299);
+    expect(f.send(`/v1/items/01900000-0000-7000-8000-000000000001`).status).to.equal(299);
+    expect(f.sendRaw(`/v1/items/${ID}`, {}).status).to.equal(299);
+    expect(asked).to.deep.equal(["203.0.113.9 undefined", "203.0.113.9 undefined", "undefined undefined"]);
+    expect(f.routed).to.have.length(3);
   });
 });
