@@ -3,7 +3,7 @@
  * supervisor), how its folder is made, how the engine knows it answers. Everything binds to 127.0.0.1.
  */
 import { execFile } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { cp, mkdir, rm } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import { delimiter, join } from "node:path";
@@ -41,16 +41,47 @@ export function binary(name: Binary): string {
 }
 
 /** A free TCP port on 127.0.0.1 (the kernel's pick). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports handed out below the kernel's ephemeral range (where outgoing connections take their source ports): a port
+ * found free there cannot be taken by some connection's source port before the server that asked for it binds it,
+ * as a port from `listen(0)` can (a server of a local stage or test then failed with "Address already in use").
+ */
+const ASSIGNED_FROM = 20_000;
+const handedOut = new Set<number>();
+
+function ephemeralStart(): number {
+  try {
+    return Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 0;
+  } catch {
+    return 0; // not Linux: no known range
+  }
+}
+
+const listensOn = (port: number): Promise<number | undefined> =>
+  new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
+    srv.once("error", () => resolve(undefined));
+    srv.listen(port, "127.0.0.1", () => {
       const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no free port"))));
+      srv.close(() => resolve(typeof addr === "object" && addr ? addr.port : undefined));
     });
   });
+
+/** A free TCP port on 127.0.0.1, not handed out before by this process. */
+export async function freePort(): Promise<number> {
+  const below = ephemeralStart();
+  if (below > ASSIGNED_FROM + 1000) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = ASSIGNED_FROM + Math.floor(Math.random() * (below - ASSIGNED_FROM));
+      if (handedOut.has(port) || (await listensOn(port)) === undefined) continue;
+      handedOut.add(port);
+      return port;
+    }
+  }
+  const port = await listensOn(0);
+  if (port === undefined) throw new Error("no free port on 127.0.0.1");
+  return port;
 }
 
 /** True when GET url answers 200 within the timeout. */
