@@ -74,6 +74,8 @@ export interface LoadOptions {
   seconds: number;
   /** Make this share of requests a PUT of `body` (with `headers`, content-type included) to a Zipf-drawn path. */
   writes?: { share: number; headers: Record<string, string>; body: string };
+  /** Send each GET with an X-Forwarded-For drawn from this many addresses (a service behind one proxy sees that many clients). */
+  clients?: number;
 }
 
 /**
@@ -96,6 +98,7 @@ local addresses = { ${addresses.join(", ")} }
 local writeShare = ${writes.share}
 local writeHeaders = { ${luaHeaders.join(", ")} }
 local writeBody = ${JSON.stringify(writes.body)}
+local clients = ${opts.clients ?? 0}
 local threads = 0
 local all = {}
 setup = function(thread)
@@ -119,6 +122,11 @@ request = function()
     return wrk.format("PUT", paths[lo], writeHeaders, writeBody)
   end
   seen[lo] = true
+  if clients > 0 then
+    local c = math.random(0, clients - 1)
+    local from = string.format("10.%d.%d.%d", math.floor(c / 65536) % 256, math.floor(c / 256) % 256, c % 256)
+    return wrk.format("GET", paths[lo], { ["X-Forwarded-For"] = from })
+  end
   return wrk.format("GET", paths[lo])
 end
 done = function(summary, latency, requests)
@@ -164,6 +172,7 @@ async function runWrk(opts: LoadOptions): Promise<LoadResult> {
  * upper bound: autocannon's histograms are not merged).
  */
 async function runAutocannon(opts: LoadOptions): Promise<LoadResult> {
+  if (opts.clients) throw new Error("the autocannon driver sends no X-Forwarded-For; use --tool wrk");
   const next = zipfSampler(opts.paths.length, opts.zipfS);
   const { writes } = opts;
   const seen = new Set<string>();

@@ -15,7 +15,7 @@ describe("freePort", () => {
     } catch {
       this.skip(); // no known range off Linux
     }
-    const ports = [];
+    const ports: number[] = [];
     for (let i = 0; i < 50; i++) ports.push(await freePort());
     expect(new Set(ports).size).to.equal(ports.length);
     for (const port of ports) expect(port).to.be.within(1024, ephemeralStart! - 1);
