@@ -25,7 +25,8 @@ export const CLIENT_KEY_MAX = 64;
 
 /** Where the processes' counts meet: hits added per client and window, and the totals read back. */
 export interface CountStore {
-  add(window: number, rows: Array<[client: string, hits: number]>): Promise<void>;
+  /** Add the hits; a store that learns the new totals in doing so (Redis's INCRBY) returns them. */
+  add(window: number, rows: Array<[client: string, hits: number]>): Promise<Map<string, number> | void>;
   totals(window: number, clients: string[]): Promise<Map<string, number>>;
   /** Forget windows before this one (a store whose entries expire by themselves does nothing). */
   sweep(before: number): Promise<void>;
@@ -94,15 +95,17 @@ export function createBatchedRateLimiter(store: CountStore, opts: BatchedRateLim
     dirty.clear();
     for (let i = 0; i < batch.length; i += BATCH_ROWS) {
       const rows = batch.slice(i, i + BATCH_ROWS);
+      let totals: Map<string, number> | void;
       try {
-        await store.add(window, rows);
+        totals = await store.add(window, rows);
       } catch (err) {
         for (const [key, hits] of batch.slice(i)) putBack(key, window, hits);
         failed(err);
         return;
       }
       try {
-        for (const [key, total] of await store.totals(window, rows.map(([key]) => key))) learn(key, window, total);
+        totals ??= await store.totals(window, rows.map(([key]) => key));
+        for (const [key, total] of totals) learn(key, window, total);
       } catch (err) {
         failed(err); // the hits are in; the next flush reads the totals again
       }
@@ -153,14 +156,15 @@ export function createBatchedRateLimiter(store: CountStore, opts: BatchedRateLim
       const count = countOf(key, window);
       const hits = count.pending + 1;
       count.pending = 0;
+      let added: Map<string, number> | void;
       try {
-        await store.add(window, [[key, hits]]);
+        added = await store.add(window, [[key, hits]]);
       } catch (err) {
         putBack(key, window, hits);
         failed(err);
         return { allowed: true, retryAfterSeconds }; // fail open
       }
-      const total = (await store.totals(window, [key]).catch(() => undefined))?.get(key);
+      const total = (added ?? (await store.totals(window, [key]).catch(() => undefined)))?.get(key);
       if (total === undefined) return { allowed: true, retryAfterSeconds };
       learn(key, window, total);
       return { allowed: total <= opts.perMinute, retryAfterSeconds };
