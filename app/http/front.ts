@@ -16,8 +16,11 @@ export interface MemoryRead {
   route: string;
   /** The path prefix it answers under; the rest of the path (the query string removed) is handed to answer(). */
   prefix: string;
-  /** The response memory can give at once, or undefined to route the request. */
-  answer(rest: string, header: HeaderOf, requestId: string): Response | undefined;
+  /**
+   * The response memory can give at once, or undefined to route the request. `mayAnswer`, when given, is asked once
+   * memory holds the answer, and has the last word.
+   */
+  answer(rest: string, header: HeaderOf, requestId: string, mayAnswer?: () => boolean): Response | undefined;
 }
 
 /** Hono's fetch: the execution context is only passed along. */
@@ -45,8 +48,9 @@ export function answerFromMemoryFirst<X>(routed: Fetch<X>, read: MemoryRead, rec
     const query = target.indexOf("?");
     const path = query < 0 ? target : target.slice(0, query);
     const requestId = requestIdFrom(header("x-request-id"));
-    const res = read.answer(path.slice(prefix.length), header, requestId);
-    if (!res || (admit && !admit(header, () => incoming?.socket?.remoteAddress))) return routed(request, env, executionCtx);
+    const mayAnswer = admit && (() => admit(header, () => incoming?.socket?.remoteAddress));
+    const res = read.answer(path.slice(prefix.length), header, requestId, mayAnswer);
+    if (!res) return routed(request, env, executionCtx);
     record("GET", path, route, res.status, started, requestId);
     return res;
   };

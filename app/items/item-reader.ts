@@ -134,11 +134,15 @@ export function createItemReader(deps: Pick<Deps, "items" | "cache" | "metrics" 
   }
 
   return {
-    /** An anonymous read memory can answer, without a promise; undefined: read() it. */
-    peek(id: string): ReadResult | undefined {
+    /**
+     * An anonymous read of an item memory holds, without a promise, when `mayAnswer` (asked only then) agrees;
+     * undefined: read() it. Counted in the cache metrics only when answered, so a read that falls back is counted once.
+     */
+    peek(id: string, mayAnswer?: () => boolean): (ReadResult & { item: CachedItem }) | undefined {
       const result = fromMemory(id, undefined);
-      if (result) metrics.cacheRequests.inc(result.cache);
-      return result;
+      if (!result?.item || (mayAnswer && !mayAnswer())) return undefined;
+      metrics.cacheRequests.inc(result.cache);
+      return result as ReadResult & { item: CachedItem };
     },
 
     async read(id: string, ctx: ReadContext): Promise<ReadResult> {

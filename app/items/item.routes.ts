@@ -66,10 +66,10 @@ export function itemMemoryRead(service: Pick<ItemService, "peek">): MemoryRead {
   return {
     route: "/v1/items/:id",
     prefix: "/v1/items/",
-    answer(id, header, requestId) {
+    answer(id, header, requestId, mayAnswer) {
       if (!ID.test(id) || mayHaveSession(header)) return undefined;
-      const known = service.peek(id);
-      return known?.item ? itemResponse(known.item, known.cache, header("if-none-match"), requestId) : undefined;
+      const known = service.peek(id, mayAnswer);
+      return known ? itemResponse(known.item, known.cache, header("if-none-match"), requestId) : undefined;
     },
   };
 }
@@ -106,7 +106,7 @@ export function itemRoutes(deps: Deps, service: ItemService) {
       const id = checkId((c.req.param("id") ?? ""));
       if (!presentedToken(c)) {
         const known = service.peek(id);
-        if (known?.item) return answer(c, known.item, known.cache);
+        if (known) return answer(c, known.item, known.cache);
       }
       return readItem(c, id);
     })

@@ -75,8 +75,15 @@ describe("reads answered before routing, over HTTP", function () {
     // Signing up, logging in and creating the item spend 3 of the 20. The lower half of the budget is counted in
     // memory (those reads can be answered before routing), the upper half by the limiter's store through routing.
     const { url, path } = await serve({ RATE_LIMIT_PER_MINUTE: "20" });
+    const cacheAnswers = async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return [...text.matchAll(/^item_cache_requests_total\{[^}]*\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
+    };
+    const before = await cacheAnswers();
     const statuses: number[] = [];
     for (let i = 0; i < 18; i++) statuses.push((await fetch(`${url}${path}`)).status);
     expect(statuses).to.deep.equal([...Array(17).fill(200), 429]);
+    // Each answered read counted once in the cache metrics, also those the front left to routing (the upper half).
+    expect(await cacheAnswers()).to.equal(before + 17);
   });
 });

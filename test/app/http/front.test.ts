@@ -19,7 +19,8 @@ function front(memory: Map<string, ReadResult>, admit?: AdmitHere) {
       routed.push(`${req.method} ${new URL(req.url).pathname}`);
       return new Response("routed", { status: 299 });
     },
-    itemMemoryRead({ peek: (id) => memory.get(id) }),
+    // As the item reader's peek: only an item memory holds, and only if mayAnswer agrees (asked only then).
+    itemMemoryRead({ peek: (id, mayAnswer) => { const r = memory.get(id); return r?.item && (!mayAnswer || mayAnswer()) ? { ...r, item: r.item } : undefined; } }),
     (method, path, route, status, _started, requestId) => recorded.push({ method, path, route, status, requestId }),
     admit,
   );
